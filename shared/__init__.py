@@ -1,0 +1,1 @@
+"""Galla shared package."""

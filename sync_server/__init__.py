@@ -1,0 +1,1 @@
+"""Galla sync server: the company's source of truth that every till reconciles into."""

@@ -1,0 +1,1 @@
+"""Database access for the sync server: engines, sessions, models and the embedded server."""

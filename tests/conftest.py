@@ -1,0 +1,79 @@
+"""Fixtures every test can use.
+
+PostgreSQL: ``TEST_DATABASE_URL`` (a libpq URL of a superuser, e.g.
+``postgresql://postgres@127.0.0.1:5432/postgres``) when set, otherwise an embedded real
+PostgreSQL started once per run. Either way each test that asks for ``pg_url`` gets a fresh
+database with a unique name that is dropped afterwards, so runs sharing a server never collide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+T = TypeVar("T")
+
+
+def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion on a private loop in another thread.
+
+    Sync fixtures use this so they never disturb pytest-asyncio's session event loop.
+    """
+
+    async def runner() -> T:
+        return await make()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, runner()).result()
+
+
+async def _admin_execute(admin_url: str, *statements: str) -> None:
+    import asyncpg
+
+    from sync_server.db.embedded import asyncpg_connect_args
+
+    conn = await asyncpg.connect(**asyncpg_connect_args(admin_url))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a PostgreSQL superuser: ``TEST_DATABASE_URL`` or an embedded server."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from sync_server.db.embedded import start_embedded_postgres
+
+    server = start_embedded_postgres(tmp_path_factory.mktemp("pg") / "data")
+    try:
+        yield server.admin_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A libpq URL of a brand-new, empty database that is dropped after the test."""
+    from sync_server.db.embedded import with_database
+
+    name = f"galla_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    run_async(lambda: _admin_execute(pg_admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield with_database(pg_admin_url, name)
+    finally:
+        run_async(
+            lambda: _admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
