@@ -12,7 +12,8 @@ attributes carry the machine-readable detail.
     │   └── FloatMoneyError         a float where money (paise / Decimal) belongs
     ├── TaxError                    GST computation
     │   ├── NoRateInEffect          no GST rate for an HSN code on a date
-    │   └── InvalidTaxRate          a rate outside 0..100 or overlapping effective dates
+    │   ├── InvalidTaxRate          a rate outside 0..100 or overlapping effective dates
+    │   └── InvalidLine             a sale line or discount that cannot be taxed
     ├── GstinError                  GSTIN validation (``reason`` says which rule failed)
     │   ├── GstinFormatError        length / character pattern
     │   ├── GstinStateCodeError     the first two digits are not a state or UT code
@@ -22,6 +23,7 @@ attributes carry the machine-readable detail.
     │   ├── BarcodeCheckDigitError  the GS1 check digit does not match
     │   └── VariableMeasureError    a price/weight-embedded code that the nomenclature rejects
     ├── InvoiceNumberError          invoice / credit-note numbering (length, characters, series)
+    ├── IdError                     a UUIDv7 timestamp or entropy out of range, or not a v7 id
     └── ProtocolError               sync protocol messages
         ├── MessageDecodeError      malformed JSON, unknown field, wrong type, float money
         └── UnsupportedProtocolVersion  a peer speaks a protocol version we do not
@@ -39,6 +41,8 @@ __all__ = (
     "GstinError",
     "GstinFormatError",
     "GstinStateCodeError",
+    "IdError",
+    "InvalidLine",
     "InvalidTaxRate",
     "InvoiceNumberError",
     "MessageDecodeError",
@@ -75,6 +79,10 @@ class NoRateInEffect(TaxError, LookupError):
 
 class InvalidTaxRate(TaxError, ValueError):
     """A GST rate is out of range, or rate periods for one HSN overlap."""
+
+
+class InvalidLine(TaxError, ValueError):
+    """A sale line cannot be taxed: bad quantity, price, HSN or rate, or a discount too large."""
 
 
 # --------------------------------------------------------------------------- GSTIN
@@ -131,6 +139,11 @@ class VariableMeasureError(BarcodeError):
 # --------------------------------------------------------------------------- invoices
 class InvoiceNumberError(GallaError, ValueError):
     """An invoice or credit-note number or series breaks the GST numbering rules."""
+
+
+# --------------------------------------------------------------------------- ids
+class IdError(GallaError, ValueError):
+    """A UUIDv7 cannot be made or read: timestamp or entropy out of range, or not version 7."""
 
 
 # --------------------------------------------------------------------------- protocol
