@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -49,7 +52,7 @@ async def _admin_execute(admin_url: str, *statements: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     """URL of a PostgreSQL superuser: ``TEST_DATABASE_URL`` or an embedded server."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
@@ -57,11 +60,15 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from sync_server.db.embedded import start_embedded_postgres
 
-    server = start_embedded_postgres(tmp_path_factory.mktemp("pg") / "data")
+    # not under pytest's basetemp: a concurrent pytest run prunes old basetemps, and would
+    # delete a live cluster's data directory from under us
+    root = Path(tempfile.mkdtemp(prefix="galla-pg-"))
+    server = start_embedded_postgres(root / "data")
     try:
         yield server.admin_url
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
