@@ -5,39 +5,80 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.datastructures import State
-from litestar.response import Response
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
 
-from sync_server.db.embedded import to_asyncpg_url
+from sync_server.db.session import Database
+from sync_server.domain.accounts.controllers import AuthController, UserController
+from sync_server.domain.companies.controllers import CompanyController, StoreController
+from sync_server.domain.health.controllers import HealthController
+from sync_server.domain.terminals.controllers import (
+    EnrolmentController,
+    TerminalController,
+    TerminalSelfController,
+)
+from sync_server.lib.clock import Clock, system_clock
+from sync_server.lib.context import AppContext
+from sync_server.lib.web import (
+    EXCEPTION_HANDLERS,
+    client_address,
+    provide_ctx,
+    provide_principal,
+    provide_terminal,
+)
+from sync_server.settings import ServerSettings
+
+__all__ = ("ROUTE_HANDLERS", "create_app")
+
+ROUTE_HANDLERS = (
+    HealthController,
+    AuthController,
+    UserController,
+    CompanyController,
+    StoreController,
+    TerminalController,
+    EnrolmentController,
+    TerminalSelfController,
+)
 
 
-@get("/health")
-async def health(state: State) -> Response[dict[str, str]]:
-    """Answer 200 when the database answers, 503 when it does not."""
-    engine: AsyncEngine = state.engine
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
-    return Response({"status": "ok", "database": "ok"}, status_code=200)
+def create_app(settings: ServerSettings, *, clock: Clock = system_clock) -> Litestar:
+    """Build the application for ``settings`` (``database_url`` must be set).
 
-
-def create_app(database_url: str) -> Litestar:
-    """Build the Litestar application for the database at ``database_url`` (libpq form)."""
+    Args:
+        settings: the server settings; ``database_url`` is the schema owner's libpq URL.
+        clock: where services read the time (tests pass a :class:`FakeClock`).
+    """
+    if not settings.database_url:
+        raise ValueError("create_app needs settings.database_url")
+    ctx = AppContext(
+        settings=settings,
+        db=Database(settings.database_url, pool_size=settings.db_pool_size),
+        clock=clock,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_async_engine(
-            to_asyncpg_url(database_url), pool_pre_ping=True, connect_args={"timeout": 5}
-        )
-        app.state.engine = engine
         try:
             yield
         finally:
-            await engine.dispose()
+            await ctx.db.dispose()
 
-    return Litestar(route_handlers=[health], lifespan=[lifespan])
+    return Litestar(
+        route_handlers=list(ROUTE_HANDLERS),
+        # dependency names must not clash with body fields: Litestar blames a dependency,
+        # not the client, when a field of the same name fails validation (a 500, not a 400)
+        dependencies={
+            "ctx": Provide(provide_ctx, sync_to_thread=False),
+            "principal": Provide(provide_principal),
+            "terminal_auth": Provide(provide_terminal),
+            "client_ip": Provide(client_address, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(title="Galla sync server", version="1"),
+        lifespan=[lifespan],
+        state=State({"ctx": ctx}),
+    )

@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from platformdirs import user_data_dir
+
+__all__ = ("ENV_NAMES", "ServerSettings")
+
+ENV_NAMES = {
+    "database_url": "DATABASE_URL",
+    "host": "GALLA_HOST",
+    "port": "GALLA_PORT",
+    "data_dir": "GALLA_DATA_DIR",
+    "secret_key": "GALLA_SECRET_KEY",
+    "access_token_minutes": "GALLA_ACCESS_TOKEN_MINUTES",
+    "refresh_token_days": "GALLA_REFRESH_TOKEN_DAYS",
+    "enrolment_code_hours": "GALLA_ENROLMENT_CODE_HOURS",
+    "argon2_time_cost": "GALLA_ARGON2_TIME_COST",
+    "argon2_memory_kib": "GALLA_ARGON2_MEMORY_KIB",
+    "argon2_parallelism": "GALLA_ARGON2_PARALLELISM",
+    "login_max_failures": "GALLA_LOGIN_MAX_FAILURES",
+    "lockout_minutes": "GALLA_LOCKOUT_MINUTES",
+    "address_max_failures": "GALLA_ADDRESS_MAX_FAILURES",
+    "max_body_bytes": "GALLA_MAX_BODY_BYTES",
+    "db_pool_size": "GALLA_DB_POOL_SIZE",
+}
+"""The environment variable behind each setting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +36,8 @@ class ServerSettings:
     """Everything the sync server can be told, each field with its environment variable."""
 
     database_url: str | None = None
-    """``DATABASE_URL``: libpq URL of the company database. Unset: run the embedded PostgreSQL."""
+    """``DATABASE_URL``: libpq URL of the company database, as the schema owner. Unset: the
+    ``dev`` command runs the embedded PostgreSQL."""
 
     host: str = "127.0.0.1"
     """``GALLA_HOST``: address to listen on."""
@@ -23,24 +46,72 @@ class ServerSettings:
     """``GALLA_PORT``: TCP port to listen on."""
 
     data_dir: Path = field(default_factory=lambda: Path(user_data_dir("galla-server")))
-    """``GALLA_DATA_DIR``: where the embedded PostgreSQL keeps its cluster."""
+    """``GALLA_DATA_DIR``: where the embedded PostgreSQL keeps its cluster (``dev`` only)."""
+
+    secret_key: str = ""
+    """``GALLA_SECRET_KEY``: signs access tokens and keys the digests of refresh tokens,
+    terminal credentials and enrolment codes. Every process of one deployment needs the same
+    value (``serve`` refuses to start without one; ``dev`` keeps one in ``GALLA_DATA_DIR``)."""
+
+    access_token_minutes: int = 15
+    """``GALLA_ACCESS_TOKEN_MINUTES``: lifetime of an access token."""
+
+    refresh_token_days: int = 7
+    """``GALLA_REFRESH_TOKEN_DAYS``: lifetime of a refresh token."""
+
+    enrolment_code_hours: int = 24
+    """``GALLA_ENROLMENT_CODE_HOURS``: how long a terminal enrolment code stays usable."""
+
+    argon2_time_cost: int = 3
+    """``GALLA_ARGON2_TIME_COST``: argon2id passes (RFC 9106 low-memory profile: 3)."""
+
+    argon2_memory_kib: int = 65536
+    """``GALLA_ARGON2_MEMORY_KIB``: argon2id memory in KiB (RFC 9106 low-memory: 64 MiB)."""
+
+    argon2_parallelism: int = 4
+    """``GALLA_ARGON2_PARALLELISM``: argon2id lanes (RFC 9106 low-memory: 4)."""
+
+    login_max_failures: int = 5
+    """``GALLA_LOGIN_MAX_FAILURES``: failed logins for one email that lock it for a while."""
+
+    lockout_minutes: int = 15
+    """``GALLA_LOCKOUT_MINUTES``: the lockout period, and the window failures are counted in."""
+
+    address_max_failures: int = 20
+    """``GALLA_ADDRESS_MAX_FAILURES``: failed logins or enrolments from one client address in
+    the window before it is refused."""
+
+    max_body_bytes: int = 1024 * 1024
+    """``GALLA_MAX_BODY_BYTES``: largest request body accepted (larger: 413)."""
+
+    db_pool_size: int = 10
+    """``GALLA_DB_POOL_SIZE``: database connections kept per process."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ServerSettings:
-        """Build settings from ``env`` (default: the process environment)."""
-        env = dict(os.environ if env is None else env)
-        defaults = cls()
-        try:
-            port = int(env.get("GALLA_PORT", defaults.port))
-        except ValueError as exc:
-            raise ValueError(
-                f"GALLA_PORT must be a whole number, got {env['GALLA_PORT']!r}"
-            ) from exc
-        return cls(
-            database_url=env.get("DATABASE_URL") or None,
-            host=env.get("GALLA_HOST", defaults.host),
-            port=port,
-            data_dir=Path(env["GALLA_DATA_DIR"])
-            if env.get("GALLA_DATA_DIR")
-            else defaults.data_dir,
-        )
+        """Build settings from ``env`` (default: the process environment).
+
+        Raises:
+            ValueError: a number setting is not a whole number; the message names it.
+        """
+        source = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            name = ENV_NAMES[f.name]
+            raw = source.get(name)
+            if not raw:
+                continue
+            if f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError as exc:
+                    raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+            elif f.type == "Path":
+                values[f.name] = Path(raw)
+            else:
+                values[f.name] = raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_changes(self, **changes: object) -> ServerSettings:
+        """Return a copy with some fields replaced."""
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,65 @@
+"""The server's tables. Every tenant table leads its keys and indexes with ``company_id``."""
+
+from sync_server.db.models._base import Base
+from sync_server.db.models._catalog import Barcode, GstRate, Price, Product
+from sync_server.db.models._sales import (
+    CashMovement,
+    CreditNote,
+    CreditNoteLine,
+    Payment,
+    Sale,
+    SaleLine,
+    Shift,
+)
+from sync_server.db.models._stock import Reservation, StockLevel, StockMovement
+from sync_server.db.models._sync import AppliedEvent, AuditEvent, ChangeLog, SyncException
+from sync_server.db.models._tenancy import (
+    Account,
+    AuthAttempt,
+    Company,
+    EnrolmentCode,
+    Membership,
+    RefreshToken,
+    Store,
+    Terminal,
+    User,
+)
+
+__all__ = (
+    "GLOBAL_TABLES",
+    "PLATFORM_ONLY_TABLES",
+    "Account",
+    "AppliedEvent",
+    "AuditEvent",
+    "AuthAttempt",
+    "Barcode",
+    "Base",
+    "CashMovement",
+    "ChangeLog",
+    "Company",
+    "CreditNote",
+    "CreditNoteLine",
+    "EnrolmentCode",
+    "GstRate",
+    "Membership",
+    "Payment",
+    "Price",
+    "Product",
+    "RefreshToken",
+    "Reservation",
+    "Sale",
+    "SaleLine",
+    "Shift",
+    "StockLevel",
+    "StockMovement",
+    "Store",
+    "SyncException",
+    "Terminal",
+    "User",
+)
+
+GLOBAL_TABLES = frozenset({"companies", "accounts", "refresh_tokens", "auth_attempts", "gst_rates"})
+"""Tables without ``company_id`` (``companies`` is keyed by its own id and RLS-scoped by it)."""
+
+PLATFORM_ONLY_TABLES = frozenset({"accounts", "refresh_tokens", "auth_attempts"})
+"""Credential tables the tenant role cannot touch at all; only the platform session reads them."""

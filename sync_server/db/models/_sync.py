@@ -1,0 +1,81 @@
+"""Audit events, sync exceptions, the change log for pulls, and applied events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Index, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sync_server.db.models._base import Base, company_key, row_id
+
+
+class AuditEvent(Base):
+    """An append-only audit entry, hash-chained per terminal."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "company_id", "terminal_id", "seq"),)
+
+    company_id: Mapped[uuid.UUID] = company_key()
+    id: Mapped[uuid.UUID] = row_id()
+    terminal_id: Mapped[uuid.UUID | None]
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(60))
+    actor_user_id: Mapped[uuid.UUID | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+
+
+class SyncException(Base):
+    """Something the admin must review: an oversell, a late sale, an invoice collision."""
+
+    __tablename__ = "sync_exceptions"
+    __table_args__ = (
+        Index(None, "company_id", "status", "created_at"),
+        CheckConstraint("status IN ('open', 'resolved')", name="status"),
+    )
+
+    company_id: Mapped[uuid.UUID] = company_key()
+    id: Mapped[uuid.UUID] = row_id()
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[uuid.UUID | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[uuid.UUID | None]
+
+
+class ChangeLog(Base):
+    """A server-side change the tills pull, in per-company cursor order."""
+
+    __tablename__ = "change_log"
+
+    company_id: Mapped[uuid.UUID] = company_key()
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    op: Mapped[str] = mapped_column(String(10))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    changed_at: Mapped[datetime]
+
+
+class AppliedEvent(Base):
+    """An event from a till that the server applied, so a replay is answered, not re-applied."""
+
+    __tablename__ = "applied_events"
+    __table_args__ = (Index(None, "company_id", "terminal_id", "seq"),)
+
+    company_id: Mapped[uuid.UUID] = company_key()
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    terminal_id: Mapped[uuid.UUID]
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(60))
+    ack: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    applied_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""Business areas of the server, each split into controllers, services and schemas."""

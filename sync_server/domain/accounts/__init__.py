@@ -1,0 +1,1 @@
+"""Accounts: sign-in, tokens, users, roles and cashier PINs."""

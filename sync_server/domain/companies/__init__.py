@@ -1,0 +1,1 @@
+"""Companies (tenants, plans, suspension) and their stores."""

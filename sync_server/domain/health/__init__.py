@@ -1,0 +1,1 @@
+"""Health: is the database there, is the schema current, how much is stored."""

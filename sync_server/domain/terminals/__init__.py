@@ -1,0 +1,1 @@
+"""Terminals: one-time enrolment codes, terminal credentials, revocation."""

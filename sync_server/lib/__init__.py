@@ -1,0 +1,1 @@
+"""Server plumbing shared by every domain area: errors, security, ids and the clock."""

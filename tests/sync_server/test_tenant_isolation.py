@@ -1,0 +1,232 @@
+"""Company A's tokens, aimed at company B's ids, get 403/404 on every route in the schema.
+
+The walk reads the app's OpenAPI schema, so a new route fails ``test_every_route_is_covered``
+until it is added to ``CASES`` with the answer it must give.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from sync_server.app import create_app
+from sync_server.settings import ServerSettings
+from tests.sync_server.conftest import CHEAP_ARGON2, PASSWORD, Server, Tenant
+
+DENIED = frozenset({403, 404})
+
+
+@dataclass(frozen=True)
+class Case:
+    """How one route is attacked, and what it must answer."""
+
+    expect: frozenset[int] = DENIED
+    body: dict[str, Any] | None = None
+    why: str = ""
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+    a_terminal: str
+    b_terminal: str
+    b_ids: dict[str, uuid.UUID] = field(default_factory=dict)
+
+
+STORE_BODY = {"name": "hijacked"}
+CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/health"): Case(frozenset({200}), why="public liveness"),
+    ("GET", "/health/detailed"): Case(why="platform admins only"),
+    ("POST", "/api/v1/auth/login"): Case(
+        frozenset({401}),
+        body={"email": "admin@bravo.example", "password": "guess-guess-guess"},
+        why="public: B's email without B's password is refused",
+    ),
+    ("POST", "/api/v1/auth/refresh"): Case(
+        frozenset({401}),
+        body={"refresh_token": "{a_token}"},
+        why="public: only a refresh token of B's own could refresh B",
+    ),
+    ("POST", "/api/v1/auth/logout"): Case(
+        frozenset({204}),
+        body={"refresh_token": "grt_guess"},
+        why="public and idempotent; B's sign-in is checked to survive below",
+    ),
+    ("GET", "/api/v1/auth/me"): Case(frozenset({200})),
+    ("GET", "/api/v1/users"): Case(frozenset({200})),
+    ("POST", "/api/v1/users"): Case(
+        body={"full_name": "Mole", "roles": [{"role": "cashier", "store_id": "{store_id}"}]},
+        why="a role in B's store",
+    ),
+    ("GET", "/api/v1/users/{user_id}"): Case(),
+    ("PATCH", "/api/v1/users/{user_id}"): Case(body={"active": False}),
+    ("PUT", "/api/v1/users/{user_id}/pin"): Case(body={"pin": "0000"}),
+    ("GET", "/api/v1/companies"): Case(why="platform admins only"),
+    ("POST", "/api/v1/companies"): Case(
+        body={
+            "name": "x",
+            "slug": "xx-x",
+            "admin": {"full_name": "x", "email": "x@x.example", "password": PASSWORD},
+        },
+        why="platform admins only",
+    ),
+    ("GET", "/api/v1/companies/{company_id}"): Case(),
+    ("PATCH", "/api/v1/companies/{company_id}"): Case(body={"max_stores": 0}),
+    ("POST", "/api/v1/companies/{company_id}/suspend"): Case(),
+    ("POST", "/api/v1/companies/{company_id}/reactivate"): Case(),
+    ("GET", "/api/v1/stores"): Case(frozenset({200})),
+    ("POST", "/api/v1/stores"): Case(
+        frozenset({400}),
+        body={"code": "Z9", "name": "x", "state_code": "27", "company_id": "{company_id}"},
+        why="there is no way to name another company: company_id is an unknown field",
+    ),
+    ("GET", "/api/v1/stores/{store_id}"): Case(),
+    ("PATCH", "/api/v1/stores/{store_id}"): Case(body=STORE_BODY),
+    ("POST", "/api/v1/stores/{store_id}/enrolment-codes"): Case(),
+    ("GET", "/api/v1/terminals"): Case(frozenset({200})),
+    ("GET", "/api/v1/terminals/{terminal_id}"): Case(),
+    ("POST", "/api/v1/terminals/{terminal_id}/revoke"): Case(),
+    ("POST", "/api/v1/terminals/enrol"): Case(
+        frozenset({400}), body={"code": "ZZZZ-ZZZZ"}, why="public: only B's secret code enrols"
+    ),
+    ("GET", "/api/v1/terminal/me"): Case(why="terminals only"),
+}
+
+PUBLIC = {
+    ("GET", "/health"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/terminals/enrol"),
+}
+
+
+def schema_routes() -> set[tuple[str, str]]:
+    settings = ServerSettings(database_url="postgresql://nobody@127.0.0.1:1/none", **CHEAP_ARGON2)  # type: ignore[arg-type]
+    schema = create_app(settings).openapi_schema.to_schema()
+    return {
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+
+
+def test_every_route_is_covered() -> None:
+    routes = schema_routes()
+    assert routes - set(CASES) == set(), "new route: add it to CASES with the answer it must give"
+    assert set(CASES) - routes == set(), "CASES names a route that no longer exists"
+
+
+@pytest.fixture
+async def world(server: Server) -> World:
+    a = await server.tenant("alpha")
+    b = await server.tenant("bravo")
+    a_store = await server.store(a, "A1")
+    b_store = await server.store(b, "B1")
+    a_terminal = (await server.enrol(await server.enrolment_code(a, a_store)))["credential"]
+    b_enrolled = await server.enrol(await server.enrolment_code(b, b_store))
+    b_user = await server.client.post(
+        "/api/v1/users",
+        json={
+            "full_name": "B cashier",
+            "pin": "1234",
+            "roles": [{"role": "cashier", "store_id": str(b_store)}],
+        },
+        headers=b.auth,
+    )
+    return World(
+        a=a,
+        b=b,
+        a_terminal=a_terminal,
+        b_terminal=b_enrolled["credential"],
+        b_ids={
+            "company_id": b.company_id,
+            "store_id": b_store,
+            "user_id": uuid.UUID(b_user.json()["id"]),
+            "terminal_id": uuid.UUID(b_enrolled["terminal_id"]),
+        },
+    )
+
+
+def fill(template: Any, world: World) -> Any:
+    text = json.dumps(template)
+    for name, value in world.b_ids.items():
+        text = text.replace("{" + name + "}", str(value))
+    return json.loads(text.replace("{a_token}", world.a.token))
+
+
+async def call(server: Server, method: str, path: str, case: Case, world: World, token: str) -> Any:
+    url = fill(path, world) if "{" in path else path
+    body = fill(case.body, world) if case.body is not None else None
+    return await server.client.request(
+        method, url, json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def leaked(response: Any, world: World) -> list[str]:
+    """B's ids in the answer that the request itself did not carry (echoing the ask is fine)."""
+    asked = str(response.request.url) + response.request.content.decode()
+    return [
+        str(value)
+        for value in world.b_ids.values()
+        if str(value) in response.text and str(value) not in asked
+    ]
+
+
+async def assert_b_untouched(server: Server, world: World) -> None:
+    b = world.b
+    store = await server.client.get(f"/api/v1/stores/{world.b_ids['store_id']}", headers=b.auth)
+    assert store.json()["name"] == "Store B1"
+    user = await server.client.get(f"/api/v1/users/{world.b_ids['user_id']}", headers=b.auth)
+    assert user.json()["active"] is True
+    terminals = (await server.client.get("/api/v1/terminals", headers=b.auth)).json()
+    assert [t["status"] for t in terminals] == ["active"]
+    users = (await server.client.get("/api/v1/users", headers=b.auth)).json()
+    assert sorted(u["full_name"] for u in users) == ["B cashier", "bravo admin"]
+    company = (await server.client.get(f"/api/v1/companies/{b.company_id}", headers=b.auth)).json()
+    assert (company["status"], company["max_stores"]) == ("active", 2)
+    me = await server.client.get(
+        "/api/v1/terminal/me", headers={"Authorization": f"Bearer {world.b_terminal}"}
+    )
+    assert me.status_code == 200
+    refreshed = await server.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": b.refresh_token}
+    )
+    assert refreshed.status_code == 200
+
+
+async def test_company_a_admin_reaches_nothing_of_company_b_on_any_route(
+    server: Server, world: World
+) -> None:
+    failures = []
+    for (method, path), case in sorted(CASES.items()):
+        response = await call(server, method, path, case, world, world.a.token)
+        if response.status_code not in case.expect:
+            failures.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+        elif response.status_code >= 400:
+            assert response.headers["content-type"] == "application/problem+json", path
+        assert leaked(response, world) == [], f"{method} {path}"
+    assert failures == []
+    await assert_b_untouched(server, world)
+
+
+async def test_company_a_terminal_reaches_nothing_of_company_b_on_any_route(
+    server: Server, world: World
+) -> None:
+    failures = []
+    for (method, path), case in sorted(CASES.items()):
+        response = await call(server, method, path, case, world, world.a_terminal)
+        allowed = case.expect if (method, path) in PUBLIC else DENIED | {401}
+        if (method, path) == ("GET", "/api/v1/terminal/me"):
+            allowed = frozenset({200})  # its own identity, checked for leaks below
+        if response.status_code not in allowed:
+            failures.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+        assert leaked(response, world) == [], f"{method} {path}"
+    assert failures == []
+    await assert_b_untouched(server, world)
