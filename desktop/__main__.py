@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,17 +15,45 @@ def build_parser() -> argparse.ArgumentParser:
         description="Galla till: keeps selling with or without the internet.",
     )
     parser.add_argument(
-        "--demo", action="store_true", help="start with a demo catalog and demo devices"
+        "--demo",
+        action="store_true",
+        help="seed a demo catalog and users (PINs printed here) and use demo devices",
     )
     parser.add_argument("--data-dir", help="folder for the till's database (default: per-user)")
+    parser.add_argument("--config", help="settings TOML file (default: <data-dir>/settings.toml)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``galla-till`` console script."""
-    build_parser().parse_args(argv)
-    print("galla-till: the till screens arrive with the till issue", file=sys.stderr)
-    return 1
+    args = build_parser().parse_args(argv)
+    # imports after parsing keep --help fast: no Qt, no database
+    from desktop.bootstrap import build
+    from desktop.errors import TillError
+    from desktop.settings import load_settings
+
+    try:
+        settings = load_settings(
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+            config_file=Path(args.config) if args.config else None,
+            env=os.environ,
+        )
+        till = build(settings)
+    except TillError as exc:
+        print(f"galla-till: {exc}", file=sys.stderr)
+        return 2
+    if args.demo:
+        from desktop.demo import DEMO_USERS, seed_demo
+
+        seeded = seed_demo(till.store, till.hasher)
+        print(
+            f"galla-till demo: database {settings.database_path}" + (" (seeded)" if seeded else "")
+        )
+        for user, pin in DEMO_USERS:
+            print(f"  {user.name:<20} PIN {pin}")
+    from desktop.ui.app import run
+
+    return run(till)
 
 
 if __name__ == "__main__":
