@@ -1,0 +1,77 @@
+"""What the till calls to print: receipts, reprints, reports, a test page, a drawer kick.
+
+Each call lays the document out, renders it to bytes on the caller's thread (a few
+milliseconds, no I/O) and hands the bytes to the :class:`~.print_queue.PrintQueue`, which
+returns at once. Call it after the sale's transaction has committed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import datetime
+
+from desktop.devices.printer.escpos_render import render_bytes
+from desktop.devices.printer.layout import (
+    Op,
+    diagnostic_page_layout,
+    drawer_layout,
+    receipt_layout,
+    report_layout,
+)
+from desktop.devices.printer.print_queue import PrintJob, PrintQueue
+from desktop.devices.printer.receipt import ReceiptData, ReceiptKind, ShiftReport
+from desktop.devices.printer.transports import PrinterSettings
+
+__all__ = ("ReceiptPrinter",)
+
+_NAMES = {
+    ReceiptKind.TAX_INVOICE: "Invoice",
+    ReceiptKind.BILL_OF_SUPPLY: "Bill",
+    ReceiptKind.INVOICE_CUM_BILL_OF_SUPPLY: "Invoice",
+    ReceiptKind.CREDIT_NOTE: "Credit note",
+}
+
+
+class ReceiptPrinter:
+    """Lays out, renders and queues every printed document of the till."""
+
+    def __init__(self, queue: PrintQueue, settings: PrinterSettings) -> None:
+        """Print through ``queue`` with the width, font and options of ``settings``."""
+        self.queue = queue
+        self.settings = settings
+
+    def _submit(self, ops: Iterable[Op], label: str) -> PrintJob:
+        data = render_bytes(ops, profile=self.settings.profile or None, font=self.settings.font)
+        return self.queue.submit(data, label)
+
+    def print_receipt(self, receipt: ReceiptData) -> PrintJob:
+        """Queue a sale's or return's receipt; a cash tender also opens the drawer."""
+        label = f"{_NAMES[receipt.kind]} {receipt.number}"
+        if receipt.duplicate:
+            label += " (duplicate)"
+        return self._submit(receipt_layout(receipt, self.settings.layout_options), label)
+
+    def reprint(self, receipt: ReceiptData) -> PrintJob:
+        """Queue a copy marked DUPLICATE; it never opens the drawer."""
+        return self.print_receipt(dataclasses.replace(receipt, duplicate=True))
+
+    def print_report(self, report: ShiftReport) -> PrintJob:
+        """Queue an X or Z report."""
+        label = f"{report.kind.value} report" + (f" #{report.z_number}" if report.z_number else "")
+        return self._submit(report_layout(report, self.settings.layout_options), label)
+
+    def print_test_page(self, printed_at: datetime) -> PrintJob:
+        """Queue a test page describing these settings."""
+        ops = diagnostic_page_layout(
+            printed_at, [self.settings.describe()], self.settings.layout_options
+        )
+        return self._submit(ops, "Test page")
+
+    def open_drawer(self) -> PrintJob:
+        """Queue a drawer kick with nothing printed.
+
+        For a no-sale: the caller has already checked the supervisor's PIN and written the
+        audit event; this only pulses the drawer.
+        """
+        return self._submit(drawer_layout(self.settings.layout_options), "Open drawer")
