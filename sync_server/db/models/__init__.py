@@ -7,12 +7,19 @@ from sync_server.db.models._sales import (
     CreditNote,
     CreditNoteLine,
     Payment,
+    RefundTender,
     Sale,
     SaleLine,
     Shift,
 )
 from sync_server.db.models._stock import Reservation, StockLevel, StockMovement
-from sync_server.db.models._sync import AppliedEvent, AuditEvent, ChangeLog, SyncException
+from sync_server.db.models._sync import (
+    AppliedEvent,
+    AuditEvent,
+    ChangeLog,
+    QuarantinedEvent,
+    SyncException,
+)
 from sync_server.db.models._tenancy import (
     Account,
     AuthAttempt,
@@ -45,7 +52,9 @@ __all__ = (
     "Payment",
     "Price",
     "Product",
+    "QuarantinedEvent",
     "RefreshToken",
+    "RefundTender",
     "Reservation",
     "Sale",
     "SaleLine",

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, String
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import Uuid
 
 from sync_server.db.models._base import Base, company_key, row_id
 
@@ -32,11 +33,17 @@ class AuditEvent(Base):
 
 
 class SyncException(Base):
-    """Something the admin must review: an oversell, a late sale, an invoice collision."""
+    """Something the admin must review: an oversell, a late sale, an invoice collision.
+
+    The events involved are listed by id; ``resolution`` says how an admin closed it
+    (``acknowledged``, ``stock_adjusted``, ``noted`` or ``self_healed`` when the cause went
+    away by itself, such as a seq gap filled by a late batch).
+    """
 
     __tablename__ = "sync_exceptions"
     __table_args__ = (
         Index(None, "company_id", "status", "created_at"),
+        Index(None, "company_id", "kind", "status"),
         CheckConstraint("status IN ('open', 'resolved')", name="status"),
     )
 
@@ -46,10 +53,44 @@ class SyncException(Base):
     status: Mapped[str] = mapped_column(String(20))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[uuid.UUID | None]
+    terminal_id: Mapped[uuid.UUID | None]
+    store_id: Mapped[uuid.UUID | None]
+    event_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid(as_uuid=True)))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[uuid.UUID | None]
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class QuarantinedEvent(Base):
+    """An event the server could not book, kept exactly as received for an admin.
+
+    ``raw_digest`` (SHA-256 of the raw JSON) makes a replayed bad event land on the same row.
+    """
+
+    __tablename__ = "quarantined_events"
+    __table_args__ = (
+        UniqueConstraint("company_id", "terminal_id", "raw_digest"),
+        Index(None, "company_id", "status", "received_at"),
+        CheckConstraint("status IN ('open', 'resolved')", name="status"),
+    )
+
+    company_id: Mapped[uuid.UUID] = company_key()
+    id: Mapped[uuid.UUID] = row_id()
+    terminal_id: Mapped[uuid.UUID]
+    event_id: Mapped[uuid.UUID | None]
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    raw_digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[uuid.UUID | None]
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class ChangeLog(Base):

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -81,10 +82,16 @@ class Terminal(Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
     credential_digest: Mapped[str] = mapped_column(String(64))
-    last_event_seq: Mapped[int] = mapped_column(default=0)
+    last_event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The contiguous high-water mark: every seq up to here has reached the server."""
     enrolled_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
+    last_push_at: Mapped[datetime | None]
+    queue_depth: Mapped[int | None]
+    oldest_pending_at: Mapped[datetime | None]
+    app_version: Mapped[str | None] = mapped_column(String(40))
+    printer_state: Mapped[str | None] = mapped_column(String(20))
 
 
 class Account(Base):
