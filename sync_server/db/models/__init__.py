@@ -2,6 +2,13 @@
 
 from sync_server.db.models._base import Base
 from sync_server.db.models._catalog import Barcode, GstRate, Price, Product
+from sync_server.db.models._changes import (
+    EVERY_STORE,
+    ChangeCounter,
+    ChangeLog,
+    GlobalChange,
+    GlobalChangeCounter,
+)
 from sync_server.db.models._sales import (
     CashMovement,
     CreditNote,
@@ -16,7 +23,6 @@ from sync_server.db.models._stock import Reservation, StockLevel, StockMovement
 from sync_server.db.models._sync import (
     AppliedEvent,
     AuditEvent,
-    ChangeLog,
     QuarantinedEvent,
     SyncException,
 )
@@ -33,6 +39,7 @@ from sync_server.db.models._tenancy import (
 )
 
 __all__ = (
+    "EVERY_STORE",
     "GLOBAL_TABLES",
     "PLATFORM_ONLY_TABLES",
     "Account",
@@ -42,11 +49,14 @@ __all__ = (
     "Barcode",
     "Base",
     "CashMovement",
+    "ChangeCounter",
     "ChangeLog",
     "Company",
     "CreditNote",
     "CreditNoteLine",
     "EnrolmentCode",
+    "GlobalChange",
+    "GlobalChangeCounter",
     "GstRate",
     "Membership",
     "Payment",
@@ -67,7 +77,17 @@ __all__ = (
     "User",
 )
 
-GLOBAL_TABLES = frozenset({"companies", "accounts", "refresh_tokens", "auth_attempts", "gst_rates"})
+GLOBAL_TABLES = frozenset(
+    {
+        "companies",
+        "accounts",
+        "refresh_tokens",
+        "auth_attempts",
+        "gst_rates",
+        "global_changes",
+        "global_change_counter",
+    }
+)
 """Tables without ``company_id`` (``companies`` is keyed by its own id and RLS-scoped by it)."""
 
 PLATFORM_ONLY_TABLES = frozenset({"accounts", "refresh_tokens", "auth_attempts"})

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     ForeignKeyConstraint,
     Index,
+    Integer,
     Numeric,
     String,
     UniqueConstraint,
@@ -29,6 +30,7 @@ class Product(Base):
         ForeignKeyConstraint(["company_id"], ["companies.id"]),
         UniqueConstraint("company_id", "sku"),
         CheckConstraint("hsn_code ~ '^[0-9]{4,8}$'", name="hsn_code"),
+        CheckConstraint("mrp_paise >= 0", name="mrp_non_negative"),
     )
 
     company_id: Mapped[uuid.UUID] = company_key()
@@ -41,24 +43,41 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime]
+    mrp_paise: Mapped[int | None] = mapped_column(Money)
 
 
 class Barcode(Base):
-    """A barcode that rings up a product."""
+    """A barcode that rings up a product; a code belongs to one product of the company.
+
+    ``id`` names the barcode in the change feed (the protocol names entities by UUID);
+    ``quantity`` is how many units one scan sells (12 for a carton code).
+    """
 
     __tablename__ = "barcodes"
     __table_args__ = (
         ForeignKeyConstraint(["company_id", "product_id"], ["products.company_id", "products.id"]),
         Index(None, "company_id", "product_id"),
+        UniqueConstraint("company_id", "id"),
+        CheckConstraint("quantity > 0", name="quantity"),
     )
 
     company_id: Mapped[uuid.UUID] = company_key()
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     product_id: Mapped[uuid.UUID]
+    id: Mapped[uuid.UUID]
+    quantity: Mapped[Decimal] = mapped_column(server_default="1")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class Price(Base):
-    """A selling price from a date on, company-wide (``store_id`` null) or for one store."""
+    """A selling price from a time on, company-wide (``store_id`` null) or for one store.
+
+    A price's amount never changes: setting a new price inserts a row and closes the open
+    row of the same product and scope by setting its ``effective_to``. ``version`` (which a
+    sale line cites as ``price_version``) grows with every change to the row, closing
+    included; so a sale is at a superseded price when its price row is gone or the sale's
+    time is outside ``[effective_from, effective_to)``.
+    """
 
     __tablename__ = "prices"
     __table_args__ = (
@@ -76,6 +95,7 @@ class Price(Base):
     price_paise: Mapped[int] = mapped_column(Money)
     effective_from: Mapped[datetime]
     effective_to: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class GstRate(Base):

@@ -1,4 +1,4 @@
-"""Audit events, sync exceptions, the change log for pulls, and applied events."""
+"""Audit events, sync exceptions, quarantine and applied events (the change feed: ``_changes``)."""
 
 from __future__ import annotations
 
@@ -91,20 +91,6 @@ class QuarantinedEvent(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[uuid.UUID | None]
     note: Mapped[str | None] = mapped_column(Text)
-
-
-class ChangeLog(Base):
-    """A server-side change the tills pull, in per-company cursor order."""
-
-    __tablename__ = "change_log"
-
-    company_id: Mapped[uuid.UUID] = company_key()
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    entity: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(64))
-    op: Mapped[str] = mapped_column(String(10))
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    changed_at: Mapped[datetime]
 
 
 class AppliedEvent(Base):
