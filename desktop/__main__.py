@@ -38,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
             config_file=Path(args.config) if args.config else None,
             env=os.environ,
         )
-        till = build(settings)
+        till = build(
+            settings,
+            config_file=Path(args.config) if args.config else None,
+            demo=args.demo,
+        )
     except TillError as exc:
         print(f"galla-till: {exc}", file=sys.stderr)
         return 2
@@ -51,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         for user, pin in DEMO_USERS:
             print(f"  {user.name:<20} PIN {pin}")
+        if till.printing is not None and till.printing.receipts.preview is not None:
+            print(f"  receipts print to {till.printing.receipts.preview}")
     from desktop.ui.app import run
 
     return run(till)

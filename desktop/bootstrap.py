@@ -1,24 +1,42 @@
 """The one composition root of the till: real or fake parts, wired once.
 
-Nothing else in ``desktop`` opens the database, reads settings or picks devices. Tests and
-the demo pass fakes for the clock, printer and drawer; production passes real devices.
+Nothing else in ``desktop`` opens the database, reads settings or picks devices. The
+printer, drawer, scanner and customer display come from the settings' hardware section
+(:meth:`desktop.settings.Settings.hardware`): the print queue -> receipt printer -> till
+printer stack (:class:`desktop.devices.print_stack.PrintStack`) serves as the services'
+printer and drawer; a serial or camera scanner and a pole display are built here, while the
+keyboard-wedge filter and the customer window are Qt objects the UI makes
+(:mod:`desktop.ui.app`). With no printer configured (``printer_backend = "fake"``) jobs
+stay in memory, except in demo mode, which prints to ``<data_dir>/receipts.escpos`` with a
+readable copy in ``receipts.txt``. Unit tests pass the services' fakes for printer and drawer.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
+from desktop.devices.display.pole import CustomerDisplay
+from desktop.devices.print_stack import PrintStack
+from desktop.devices.printer.device import Printer
+from desktop.devices.printer.transports import Backend, PrinterSettings
+from desktop.devices.scanner.base import Scanner
+from desktop.devices.scanner.camera import FrameScanner
+from desktop.devices.scanner.serial import SerialScanner, SerialScannerSettings
+from desktop.devices.settings import HardwareSettings, ScannerKind, make_display
+from desktop.devices.till_printer import ReceiptExtras
 from desktop.domain.cart import DiscountPolicy
 from desktop.domain.catalog import Role, User
 from desktop.domain.document import StoreInfo
 from desktop.services.auth import Argon2PinHasher, Auth, IdleLock
 from desktop.services.context import TillContext
 from desktop.services.events import Terminal
-from desktop.services.fakes import FakeDrawer, FakePrinter
+from desktop.services.fakes import FakeDrawer
 from desktop.services.ports import CashDrawer, Clock, PinHasher, ReceiptPrinter
 from desktop.services.returns import Returns
 from desktop.services.sale import SaleSession
@@ -27,7 +45,11 @@ from desktop.settings import Settings
 from desktop.store.sqlite_store import SqliteStore
 from shared.ids import IdFactory
 
-__all__ = ("SystemClock", "Till", "build")
+__all__ = ("SystemClock", "Till", "build", "make_scanner", "receipt_extras")
+
+DEMO_RECEIPTS = "receipts.escpos"
+"""In demo mode with no printer set up, receipts' ESC/POS bytes go to this file in the data
+folder; ``receipts.txt`` beside it holds the same jobs as plain text."""
 
 
 class SystemClock:
@@ -51,6 +73,11 @@ class Till:
         returns: returns and credit notes.
         idle: the idle lock.
         hasher: PIN hashing.
+        settings_path: the TOML file the settings screen saves to.
+        printing: the print queue and printers (``None`` when a test passed fakes).
+        scanner: the serial or camera scanner (``None`` for a wedge: the UI filters keys).
+        display: the pole display (``None`` for none or the Qt customer window).
+        demo: whether the till runs in demo mode.
     """
 
     settings: Settings
@@ -61,14 +88,78 @@ class Till:
     returns: Returns
     idle: IdleLock
     hasher: PinHasher
+    settings_path: Path
+    printing: PrintStack | None = None
+    scanner: Scanner | None = None
+    display: CustomerDisplay | None = None
+    demo: bool = False
+
+    @property
+    def hardware(self) -> HardwareSettings:
+        """The device settings in force (the demo's file printer included)."""
+        hardware = self.settings.hardware()
+        if self.printing is not None:
+            return HardwareSettings(self.printing.settings, hardware.scanner, hardware.display)
+        return hardware
 
     def new_sale(self, cashier: User) -> SaleSession:
         """A fresh sale session for a logged-in cashier."""
         return SaleSession(self.context, cashier)
 
+    def apply(self, settings: Settings) -> None:
+        """Run with new settings without a restart: idle lock, printer, receipt, display.
+
+        The scanner is the UI's to restart (:mod:`desktop.ui.app` does it when told the
+        settings changed); store, terminal and discount settings are shown, not edited.
+
+        Raises:
+            DeviceConfigError: the new printer's library is missing (nothing changes).
+        """
+        hardware = settings.hardware()
+        if self.printing is not None:
+            printer = _printer_settings(hardware.printer, settings, self.demo)
+            self.printing.reconfigure(printer, receipt_extras(settings))
+        self.idle.set_timeout(timedelta(seconds=settings.idle_lock_seconds))
+        if hardware.display != self.settings.hardware().display:
+            if self.display is not None:
+                self.display.close()
+            self.display = make_display(hardware.display)
+        self.settings = settings
+
     def close(self) -> None:
-        """Finish writes and close the database."""
+        """Stop the devices, finish writes and close the database."""
+        if self.scanner is not None:
+            self.scanner.stop()
+        if self.display is not None:
+            self.display.close()
+        if self.printing is not None:
+            self.printing.close()
         self.store.close()
+
+
+def receipt_extras(settings: Settings) -> ReceiptExtras:
+    """The store particulars receipts print beyond the till's documents (phone, footer)."""
+    footer = tuple(line.rstrip() for line in settings.receipt_footer.splitlines() if line.strip())
+    return ReceiptExtras(phone=settings.receipt_phone, footer_lines=footer)
+
+
+def _printer_settings(printer: PrinterSettings, settings: Settings, demo: bool) -> PrinterSettings:
+    if demo and printer.backend is Backend.FAKE:
+        # a demo prints somewhere a person can look: ESC/POS bytes to a file
+        return dataclasses.replace(
+            printer, backend=Backend.FILE, device_path=str(settings.data_dir / DEMO_RECEIPTS)
+        )
+    return printer
+
+
+def make_scanner(hardware: HardwareSettings) -> Scanner | None:
+    """The serial or camera scanner the settings name; ``None`` for a wedge (a Qt filter)."""
+    scanner = hardware.scanner
+    if scanner.kind is ScannerKind.SERIAL:
+        return SerialScanner(SerialScannerSettings(scanner.serial_port, scanner.serial_baudrate))
+    if scanner.kind is ScannerKind.CAMERA:
+        return FrameScanner(scanner.camera_engine)
+    return None
 
 
 def build(
@@ -79,18 +170,30 @@ def build(
     drawer: CashDrawer | None = None,
     hasher: PinHasher | None = None,
     ids: IdFactory | None = None,
+    config_file: Path | None = None,
+    demo: bool = False,
+    printer_device: Printer | None = None,
 ) -> Till:
-    """Open the database (migrating it) and wire the services.
+    """Open the database (migrating it) and wire the services and devices.
 
     Args:
         settings: the loaded settings.
         clock: the time (default: the system clock).
-        printer: the receipt printer (default: a fake that keeps receipts in memory).
-        drawer: the cash drawer (default: a fake).
+        printer: the services' receipt printer; a test's fake instead of the device stack.
+        drawer: the services' cash drawer; a test's fake (default: the receipt printer's).
         hasher: PIN hashing (default: argon2id with the settings' cost).
         ids: the UUIDv7 factory (default: system clock and ``os.urandom``).
+        config_file: the settings file in use (default ``<data_dir>/settings.toml``).
+        demo: demo mode: with no printer set up, print to a file in the data folder.
+        printer_device: the printer transport to put under the print queue instead of the
+            one the settings name (tests use a failing one).
+
+    Raises:
+        SettingsError: a bad hardware setting.
+        DeviceConfigError: the printer's library (pyusb, pycups) is missing.
     """
     the_clock = clock or SystemClock()
+    hardware = settings.hardware()
     id_factory = ids or IdFactory(clock_ms=lambda: time.time_ns() // 1_000_000, entropy=os.urandom)
     store = SqliteStore(
         settings.database_path,
@@ -101,12 +204,23 @@ def build(
     the_hasher = hasher or Argon2PinHasher(
         time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
     )
+    printing = None
+    if printer is None:
+        printing = PrintStack(
+            _printer_settings(hardware.printer, settings, demo),
+            receipt_extras(settings),
+            now=the_clock.now,
+            preview=settings.data_dir / "receipts.txt" if demo else None,
+            device=printer_device,
+        )
+    the_printer: ReceiptPrinter = printing.till_printer if printing else printer  # type: ignore[assignment]
+    the_drawer: CashDrawer = drawer or (printing.till_printer if printing else FakeDrawer())
     context = TillContext(
         store=store,
         clock=the_clock,
         ids=id_factory,
-        printer=printer or FakePrinter(),
-        drawer=drawer or FakeDrawer(),
+        printer=the_printer,
+        drawer=the_drawer,
         terminal=Terminal(UUID(settings.store_id), UUID(settings.terminal_id), settings.state_code),
         store_info=StoreInfo(
             name=settings.store_name,
@@ -139,4 +253,9 @@ def build(
         returns=Returns(context),
         idle=IdleLock(the_clock, timedelta(seconds=settings.idle_lock_seconds)),
         hasher=the_hasher,
+        settings_path=config_file or settings.settings_path,
+        printing=printing,
+        scanner=make_scanner(hardware),
+        display=make_display(hardware.display),
+        demo=demo,
     )

@@ -172,6 +172,15 @@ class IdleLock:
         self._idle = idle
         self._last: datetime | None = None
 
+    @property
+    def timeout(self) -> timedelta:
+        """How long the till may stay idle."""
+        return self._idle
+
+    def set_timeout(self, idle: timedelta) -> None:
+        """Change how long the till may stay idle (the settings screen saved a new value)."""
+        self._idle = idle
+
     def touch(self) -> None:
         """Note activity now."""
         self._last = self._clock.now()

@@ -8,14 +8,17 @@ returns at once. Call it after the sale's transaction has committed.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 from desktop.devices.printer.escpos_render import render_bytes
 from desktop.devices.printer.layout import (
     Op,
     diagnostic_page_layout,
     drawer_layout,
+    plain_text,
     receipt_layout,
     report_layout,
 )
@@ -24,6 +27,8 @@ from desktop.devices.printer.receipt import ReceiptData, ReceiptKind, ShiftRepor
 from desktop.devices.printer.transports import PrinterSettings
 
 __all__ = ("ReceiptPrinter",)
+
+_log = logging.getLogger(__name__)
 
 _NAMES = {
     ReceiptKind.TAX_INVOICE: "Invoice",
@@ -36,14 +41,33 @@ _NAMES = {
 class ReceiptPrinter:
     """Lays out, renders and queues every printed document of the till."""
 
-    def __init__(self, queue: PrintQueue, settings: PrinterSettings) -> None:
-        """Print through ``queue`` with the width, font and options of ``settings``."""
+    def __init__(
+        self, queue: PrintQueue, settings: PrinterSettings, *, preview: Path | None = None
+    ) -> None:
+        """Print through ``queue`` with the width, font and options of ``settings``.
+
+        ``preview``, when given, is a text file every job is also appended to as plain text
+        (the demo's "printer" a person can read).
+        """
         self.queue = queue
         self.settings = settings
+        self.preview = preview
 
     def _submit(self, ops: Iterable[Op], label: str) -> PrintJob:
+        ops = tuple(ops)
         data = render_bytes(ops, profile=self.settings.profile or None, font=self.settings.font)
+        if self.preview is not None:
+            self._write_preview(ops, label)
         return self.queue.submit(data, label)
+
+    def _write_preview(self, ops: tuple[Op, ...], label: str) -> None:
+        assert self.preview is not None
+        text = plain_text(ops, self.settings.columns)
+        try:
+            with self.preview.open("a", encoding="utf-8") as handle:
+                handle.write(f"----- {label} -----\n{text}\n\n")
+        except OSError as error:  # a preview is a courtesy; printing goes on without it
+            _log.warning("receipt preview %s not written: %s", self.preview, error)
 
     def print_receipt(self, receipt: ReceiptData) -> PrintJob:
         """Queue a sale's or return's receipt; a cash tender also opens the drawer."""
