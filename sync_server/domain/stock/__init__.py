@@ -1,0 +1,1 @@
+"""Stock: the ledger of signed movements, levels per store, reservations and transfers."""

@@ -1,0 +1,392 @@
+"""The stock ledger: signed movements in, per-store levels kept as their running sum.
+
+``stock_movements`` is append-only and ``stock_levels.on_hand`` is its projection: for every
+(store, product), ``on_hand`` equals the sum of that key's movement quantities
+(:func:`ledger_drift` checks it). :func:`apply_movements` is the one way stock changes.
+
+It is built for the push path (tens of thousands of sale lines a second), so it runs a fixed
+handful of set-based statements per call whatever the batch size, through the session's
+asyncpg connection with arrays and ``unnest``:
+
+1. insert the missing ``stock_levels`` rows (``on_hand`` 0) in key order, ``ON CONFLICT DO
+   NOTHING``;
+2. lock every touched row with one ``SELECT ... ORDER BY store_id, product_id FOR UPDATE``.
+   Every writer of ``stock_levels`` (pushes, reservations, transfers, the cleanup job) locks
+   in this one order, so concurrent batches over overlapping products wait for each other but
+   never deadlock;
+3. apply each key's net change with one ``UPDATE ... FROM unnest(...)``;
+4. insert the movement rows (counts included) with one ``INSERT ... SELECT unnest(...)``.
+
+Counts are applied after the movements of the same call: a count's booked difference is the
+counted quantity minus on hand at that point, so the count's figure is what remains.
+
+There is no ``on_hand >= 0`` rule: an offline sale may take stock below zero and is still
+accepted (DESIGN.md, conflict rules); the caller raises the oversell exception from the
+returned :class:`LevelChange` values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sync_server.domain.stock.errors import InvalidMovement, UnknownProduct, UnknownStore
+from sync_server.lib.ids import new_id
+
+__all__ = (
+    "REASONS",
+    "Count",
+    "Drift",
+    "LevelChange",
+    "Movement",
+    "apply_movements",
+    "driver_connection",
+    "ledger_drift",
+    "rebuild_levels",
+)
+
+REASONS = frozenset(
+    {
+        "sale",
+        "void",
+        "refund",
+        "count",
+        "transfer_out",
+        "transfer_in",
+        "reservation",
+        "adjustment",
+    }
+)
+"""Why stock moved; ``stock_movements.reason`` holds one of these."""
+
+_MAX_DIGITS = 11  # numeric(14, 3): 11 whole digits
+_ZERO = Decimal(0)
+
+Key = tuple[uuid.UUID, uuid.UUID]
+"""A stock level's key: ``(store_id, product_id)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """A signed change to on-hand stock.
+
+    Attributes:
+        quantity: negative takes stock out (a sale), positive puts it back (a void, refund).
+        reason: one of :data:`REASONS`.
+        reference_id: the sale, refund, count, transfer or reservation it came from.
+    """
+
+    store_id: uuid.UUID
+    product_id: uuid.UUID
+    quantity: Decimal
+    reason: str
+    reference_id: uuid.UUID | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A stock count: ``counted`` replaces on hand, and the ledger books the difference."""
+
+    store_id: uuid.UUID
+    product_id: uuid.UUID
+    counted: Decimal
+    reference_id: uuid.UUID | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LevelChange:
+    """What one call did to one stock level.
+
+    Attributes:
+        delta: the net change this call made (movements plus count differences).
+        on_hand_before: on hand when the row was locked, before this call's changes.
+        on_hand_after: on hand after them (may be negative: an oversell).
+        reserved: the level's reserved counter (this call does not change it).
+    """
+
+    store_id: uuid.UUID
+    product_id: uuid.UUID
+    delta: Decimal
+    on_hand_before: Decimal
+    on_hand_after: Decimal
+    reserved: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A stock level whose ``on_hand`` differs from the sum of its movements."""
+
+    store_id: uuid.UUID
+    product_id: uuid.UUID
+    on_hand: Decimal
+    ledger_sum: Decimal
+
+
+_ENSURE = """
+INSERT INTO stock_levels (company_id, store_id, product_id, on_hand, reserved, updated_at)
+SELECT $1::uuid, k.store_id, k.product_id, 0, 0, $4::timestamptz
+FROM unnest($2::uuid[], $3::uuid[]) AS k(store_id, product_id)
+WHERE EXISTS (SELECT 1 FROM products AS p WHERE p.company_id = $1::uuid AND p.id = k.product_id)
+  AND EXISTS (SELECT 1 FROM stores AS s WHERE s.company_id = $1::uuid AND s.id = k.store_id)
+ORDER BY k.store_id, k.product_id
+ON CONFLICT DO NOTHING
+"""
+
+_KNOWN = """
+SELECT (SELECT array_agg(id) FROM products WHERE company_id = $1::uuid AND id = ANY($3::uuid[])),
+       (SELECT array_agg(id) FROM stores WHERE company_id = $1::uuid AND id = ANY($2::uuid[]))
+"""
+
+_LOCK = """
+SELECT l.store_id, l.product_id, l.on_hand, l.reserved
+FROM stock_levels AS l
+JOIN unnest($2::uuid[], $3::uuid[]) AS k(store_id, product_id)
+  ON l.store_id = k.store_id AND l.product_id = k.product_id
+WHERE l.company_id = $1::uuid
+ORDER BY l.store_id, l.product_id
+FOR UPDATE OF l
+"""
+
+_UPDATE = """
+UPDATE stock_levels AS l
+SET on_hand = l.on_hand + d.delta, updated_at = $5::timestamptz
+FROM unnest($2::uuid[], $3::uuid[], $4::numeric[]) AS d(store_id, product_id, delta)
+WHERE l.company_id = $1::uuid AND l.store_id = d.store_id AND l.product_id = d.product_id
+"""
+
+_INSERT_MOVEMENTS = """
+INSERT INTO stock_movements
+    (company_id, id, store_id, product_id, quantity, reason, reference_id, occurred_at,
+     recorded_at)
+SELECT $1::uuid, r.id, r.store_id, r.product_id, r.quantity, r.reason, r.reference_id,
+       r.occurred_at, $9::timestamptz
+FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[], $6::text[], $7::uuid[],
+            $8::timestamptz[])
+    AS r(id, store_id, product_id, quantity, reason, reference_id, occurred_at)
+"""
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under ``session``'s open transaction (for set-based SQL).
+
+    Statements sent on it run in the session's transaction, under its role and tenant.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+def _check_quantity(value: Decimal, what: str, index: int) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidMovement(f"{what} {index}: quantity must be a finite Decimal, got {value!r}")
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent < -3:
+        raise InvalidMovement(f"{what} {index}: quantity {value} has more than 3 decimal places")
+    if len(digits) + exponent > _MAX_DIGITS:
+        raise InvalidMovement(f"{what} {index}: quantity {value} is too large")
+
+
+def _check_time(value: datetime, what: str, index: int) -> None:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidMovement(f"{what} {index}: occurred_at must be a timezone-aware datetime")
+
+
+async def _unknown_reference(conn: Any, company_id: uuid.UUID, missing: list[Key]) -> Exception:
+    """The domain error naming the first id of ``missing`` that is not the company's."""
+    products, stores = await conn.fetchrow(
+        _KNOWN, company_id, [k[0] for k in missing], [k[1] for k in missing]
+    )
+    known_products, known_stores = set(products or ()), set(stores or ())
+    for store_id, product_id in missing:
+        if product_id not in known_products:
+            return UnknownProduct(product_id)
+        if store_id not in known_stores:
+            return UnknownStore(store_id)
+    raise AssertionError(f"stock levels {missing} vanished while locked")  # pragma: no cover
+
+
+async def apply_movements(
+    session: AsyncSession,
+    company_id: uuid.UUID,
+    movements: Sequence[Movement],
+    counts: Sequence[Count] = (),
+    *,
+    recorded_at: datetime,
+) -> list[LevelChange]:
+    """Book ``movements`` and ``counts`` in the ledger and move the stock levels they touch.
+
+    Runs inside the caller's open tenant transaction (``Database.tenant(company_id)``); the
+    touched ``stock_levels`` rows stay locked until the caller commits. Four statements run
+    whatever the size of the batch (none when both sequences are empty).
+
+    Args:
+        session: the caller's tenant session for ``company_id``.
+        company_id: the company whose stock moves.
+        movements: signed changes; several may touch the same key (they are netted).
+        counts: counted quantities, applied after the movements, in the order given.
+        recorded_at: when the server books them (``stock_movements.recorded_at``).
+
+    Returns:
+        One :class:`LevelChange` per touched (store, product), sorted by that key.
+
+    Raises:
+        InvalidMovement: a reason outside :data:`REASONS`, a non-finite, over-precise
+            (more than 3 decimals) or too large quantity, a negative count, or a naive time.
+            Nothing is written.
+        UnknownProduct / UnknownStore: an id that is not the company's. Level rows may
+            have been made for the other keys, so the caller must roll back (leaving a
+            ``Database.tenant`` block by this exception does).
+    """
+    if not movements and not counts:
+        return []
+    net: dict[Key, Decimal] = {}
+    for i, mv in enumerate(movements):
+        if mv.reason not in REASONS:
+            raise InvalidMovement(
+                f"movement {i}: reason {mv.reason!r} is not one of {sorted(REASONS)}"
+            )
+        _check_quantity(mv.quantity, "movement", i)
+        _check_time(mv.occurred_at, "movement", i)
+        key = (mv.store_id, mv.product_id)
+        net[key] = net.get(key, _ZERO) + mv.quantity
+    for i, count in enumerate(counts):
+        _check_quantity(count.counted, "count", i)
+        _check_time(count.occurred_at, "count", i)
+        if count.counted < 0:
+            raise InvalidMovement(f"count {i}: counted quantity {count.counted} is negative")
+        net.setdefault((count.store_id, count.product_id), _ZERO)
+
+    keys = sorted(net)
+    stores = [k[0] for k in keys]
+    products = [k[1] for k in keys]
+    conn = await driver_connection(session)
+    # unknown ids are left out here (a foreign-key failure would abort the caller's
+    # transaction and, under RLS, not even say which id), then named below
+    await conn.execute(_ENSURE, company_id, stores, products, recorded_at)
+    locked = await conn.fetch(_LOCK, company_id, stores, products)
+    before: dict[Key, tuple[Decimal, Decimal]] = {
+        (row[0], row[1]): (row[2], row[3]) for row in locked
+    }
+    if len(before) != len(keys):
+        raise await _unknown_reference(conn, company_id, [k for k in keys if k not in before])
+
+    count_quantities: list[Decimal] = []
+    if counts:
+        running = {k: before[k][0] + net[k] for k in {(c.store_id, c.product_id) for c in counts}}
+        for count in counts:
+            key = (count.store_id, count.product_id)
+            difference = count.counted - running[key]
+            running[key] = count.counted
+            net[key] += difference
+            count_quantities.append(difference)
+
+    changed = [k for k in keys if net[k] != 0]
+    if changed:
+        await conn.execute(
+            _UPDATE,
+            company_id,
+            [k[0] for k in changed],
+            [k[1] for k in changed],
+            [net[k] for k in changed],
+            recorded_at,
+        )
+
+    total = len(movements) + len(counts)
+    base = new_id().int & ~((1 << 32) - 1)  # one v7 id, then consecutive low bits per row
+    ids = [uuid.UUID(int=base + i) for i in range(total)]
+    await conn.execute(
+        _INSERT_MOVEMENTS,
+        company_id,
+        ids,
+        [mv.store_id for mv in movements] + [c.store_id for c in counts],
+        [mv.product_id for mv in movements] + [c.product_id for c in counts],
+        [mv.quantity for mv in movements] + count_quantities,
+        [mv.reason for mv in movements] + ["count"] * len(counts),
+        [mv.reference_id for mv in movements] + [c.reference_id for c in counts],
+        [mv.occurred_at for mv in movements] + [c.occurred_at for c in counts],
+        recorded_at,
+    )
+
+    changes = []
+    for key in keys:
+        on_hand, reserved = before[key]
+        changes.append(
+            LevelChange(
+                store_id=key[0],
+                product_id=key[1],
+                delta=net[key],
+                on_hand_before=on_hand,
+                on_hand_after=on_hand + net[key],
+                reserved=reserved,
+            )
+        )
+    return changes
+
+
+_DRIFT = """
+SELECT coalesce(l.store_id, s.store_id), coalesce(l.product_id, s.product_id),
+       coalesce(l.on_hand, 0), coalesce(s.total, 0)
+FROM (SELECT store_id, product_id, on_hand FROM stock_levels WHERE company_id = $1::uuid) AS l
+FULL JOIN (
+    SELECT store_id, product_id, sum(quantity) AS total
+    FROM stock_movements WHERE company_id = $1::uuid
+    GROUP BY store_id, product_id
+) AS s ON s.store_id = l.store_id AND s.product_id = l.product_id
+WHERE coalesce(l.on_hand, 0) <> coalesce(s.total, 0)
+ORDER BY 1, 2
+"""
+
+
+async def ledger_drift(session: AsyncSession, company_id: uuid.UUID) -> list[Drift]:
+    """Every stock level of ``company_id`` whose on hand is not the sum of its movements.
+
+    An empty list means the levels are exactly the ledger's projection. Reads the whole
+    company's ledger: an admin check, not a hot path.
+    """
+    conn = await driver_connection(session)
+    rows = await conn.fetch(_DRIFT, company_id)
+    return [Drift(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+_REBUILD = """
+WITH totals AS (
+    SELECT store_id, product_id, sum(quantity) AS total
+    FROM stock_movements WHERE company_id = $1::uuid
+    GROUP BY store_id, product_id
+), locked AS (
+    SELECT l.store_id, l.product_id FROM stock_levels AS l
+    WHERE l.company_id = $1::uuid
+    ORDER BY l.store_id, l.product_id
+    FOR UPDATE
+)
+UPDATE stock_levels AS l
+SET on_hand = coalesce(t.total, 0), updated_at = $2::timestamptz
+FROM locked LEFT JOIN totals AS t
+  ON t.store_id = locked.store_id AND t.product_id = locked.product_id
+WHERE l.company_id = $1::uuid AND l.store_id = locked.store_id
+  AND l.product_id = locked.product_id AND l.on_hand <> coalesce(t.total, 0)
+"""
+
+
+async def rebuild_levels(
+    session: AsyncSession, company_id: uuid.UUID, *, recorded_at: datetime
+) -> list[Drift]:
+    """Reset every drifted ``on_hand`` of ``company_id`` to the sum of its movements.
+
+    Returns what was wrong before the repair (as :func:`ledger_drift` saw it). Every movement
+    row has a level row (``apply_movements`` makes it first), so a sum never lacks a level.
+    """
+    drift = await ledger_drift(session, company_id)
+    if drift:
+        conn = await driver_connection(session)
+        await conn.execute(_REBUILD, company_id, recorded_at)
+    return drift
