@@ -37,6 +37,7 @@ from desktop.services.auth import Argon2PinHasher, Auth, IdleLock
 from desktop.services.context import TillContext
 from desktop.services.events import Terminal
 from desktop.services.fakes import FakeDrawer
+from desktop.services.history import SaleHistory
 from desktop.services.ports import CashDrawer, Clock, PinHasher, ReceiptPrinter
 from desktop.services.returns import Returns
 from desktop.services.sale import SaleSession
@@ -71,6 +72,7 @@ class Till:
         auth: login and approvals.
         shifts: shift and cash actions.
         returns: returns and credit notes.
+        history: recent receipts, reprints and voiding completed sales.
         idle: the idle lock.
         hasher: PIN hashing.
         settings_path: the TOML file the settings screen saves to.
@@ -86,6 +88,7 @@ class Till:
     auth: Auth
     shifts: Shifts
     returns: Returns
+    history: SaleHistory
     idle: IdleLock
     hasher: PinHasher
     settings_path: Path
@@ -251,6 +254,7 @@ def build(
         auth=auth,
         shifts=Shifts(context),
         returns=Returns(context),
+        history=SaleHistory(context),
         idle=IdleLock(the_clock, timedelta(seconds=settings.idle_lock_seconds)),
         hasher=the_hasher,
         settings_path=config_file or settings.settings_path,

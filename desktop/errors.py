@@ -15,7 +15,8 @@ are kept apart from transport errors (printer, storage), as STYLE.md asks.
     │   ├── InvalidQuantity        zero, negative or fractional count of a non-weighed item
     │   ├── DiscountAboveLimit     a discount beyond what the user's role may give
     │   ├── ApprovalRequired       the action needs a supervisor PIN
-    │   └── NoHeldSale             recalling a held sale that is not there
+    │   ├── NoHeldSale             recalling a held sale that is not there
+    │   └── VoidRefused            a completed sale that may not be voided (say why)
     ├── TenderError                payment
     │   ├── InsufficientTender     the payments do not cover the total
     │   └── InvalidTender          a bad amount, a missing reference, change from a card
@@ -75,6 +76,7 @@ __all__ = (
     "TillError",
     "UnknownBarcode",
     "UserLockedOut",
+    "VoidRefused",
 )
 
 
@@ -138,6 +140,10 @@ class ApprovalRequired(SaleError):
 
 class NoHeldSale(SaleError, LookupError):
     """The held sale asked for does not exist (maybe another recall took it)."""
+
+
+class VoidRefused(SaleError):
+    """A completed sale cannot be voided: already voided, returned against, or shift closed."""
 
 
 class TenderError(TillError):

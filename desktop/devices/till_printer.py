@@ -208,7 +208,7 @@ class TillPrinter:
             cash_out=report.cash_out,
             expected_cash=report.expected_cash,
             counted_cash=count.counted if count is not None else None,
-            voids=report.voided_lines + report.voided_sales,
+            voids=report.voided_lines + report.voided_sales + report.voided_invoices,
             no_sales=report.no_sales,
         )
 

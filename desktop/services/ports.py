@@ -16,7 +16,7 @@ from typing import Protocol
 from desktop.domain.audit import AuditEntry
 from desktop.domain.catalog import Item, User
 from desktop.domain.document import DocumentLine, SaleDocument
-from desktop.domain.shift import CashCount, CashMovement, ShiftReport, VoidRecord
+from desktop.domain.shift import CashCount, CashMovement, ReportDocument, ShiftReport, VoidRecord
 from shared.gst import RateTable
 from shared.money import Money
 from shared.protocol.events import Event, EventPayload
@@ -235,8 +235,12 @@ class TillStore(Protocol):
 
     def shift_activity(
         self, shift_id: str
-    ) -> tuple[list[SaleDocument], list[CashMovement], list[VoidRecord]]:
-        """Documents, cash movements and voids of a shift."""
+    ) -> tuple[list[ReportDocument], list[CashMovement], list[VoidRecord]]:
+        """Documents (the parts a report needs), cash movements and voids of a shift."""
+        ...
+
+    def voided_sale_ids(self, shift_id: str) -> frozenset[str]:
+        """The ids of the shift's invoices voided after completion."""
         ...
 
     def record_cash_movement(
@@ -302,6 +306,28 @@ class TillStore(Protocol):
 
     def recent_documents(self, limit: int = 20) -> list[SaleDocument]:
         """The newest documents, newest first."""
+        ...
+
+    def document_flags(self, sale_ids: Sequence[str]) -> dict[str, tuple[bool, bool]]:
+        """Sale id -> (voided, has returns against it)."""
+        ...
+
+    def is_voided(self, sale_id: str) -> bool:
+        """Whether the sale was voided after completion."""
+        ...
+
+    def void_sale(
+        self,
+        number: str,
+        *,
+        user_id: str,
+        approved_by: str,
+        reason: str,
+        at: datetime,
+        payload: Callable[[SaleDocument], EventPayload],
+        audit: Callable[[SaleDocument], AuditDraft],
+    ) -> SaleDocument:
+        """Mark an invoice voided with its event and audit entry, checking the void rules."""
         ...
 
     # held sales

@@ -26,6 +26,13 @@ from desktop.services.sale import Completed, print_after_commit
 __all__ = ("Returns",)
 
 
+def _refuse_if_voided(context: TillContext, document: SaleDocument) -> None:
+    if context.store.is_voided(document.sale_id):
+        raise ReturnError(
+            f"Invoice {document.number} was voided; nothing can be returned against it."
+        )
+
+
 class Returns:
     """Returns against invoices issued by this till.
 
@@ -44,7 +51,7 @@ class Returns:
 
         Raises:
             SaleNotFound: no invoice has that number.
-            ReturnError: the number is a credit note's.
+            ReturnError: the number is a credit note's, or the invoice was voided.
         """
         text = number_or_scan.strip()
         document = self._ctx.store.document_by_number(text)
@@ -52,6 +59,7 @@ class Returns:
             raise SaleNotFound(f"No receipt has the number {text!r}. Check the receipt.")
         if document.kind is not DocumentKind.SALE:
             raise ReturnError(f"{document.number} is a credit note; find the original invoice.")
+        _refuse_if_voided(self._ctx, document)
         returned = self._ctx.store.returned_lines(document.sale_id)
         return document, returnable(document, returned)
 
@@ -88,6 +96,7 @@ class Returns:
         store = self._ctx.store
 
         def build(number: str) -> SaleDocument:
+            _refuse_if_voided(self._ctx, original)  # a void may have committed meanwhile
             lines = plan_return(original, store.returned_lines(original.sale_id), quantities)
             return build_credit_note(
                 original=original,

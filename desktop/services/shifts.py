@@ -189,7 +189,8 @@ class Shifts:
         """
         shift = self._require()
         docs, moves, voids = self._ctx.store.shift_activity(shift.shift_id)
-        return shift_report(shift.opening_float, docs, moves, voids)
+        voided = self._ctx.store.voided_sale_ids(shift.shift_id)
+        return shift_report(shift.opening_float, docs, moves, voids, voided)
 
     def print_x(self) -> str | None:
         """Print the X report; returns the printer's complaint, if any."""

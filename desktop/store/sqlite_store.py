@@ -21,7 +21,9 @@ import msgspec
 from desktop.domain.audit import AuditEntry, link
 from desktop.domain.catalog import Item, Role, User
 from desktop.domain.document import DocumentLine, SaleDocument
-from desktop.domain.shift import CashCount, CashMovement, MovementKind, VoidRecord
+from desktop.domain.shift import CashCount, CashMovement, MovementKind, ReportDocument, VoidRecord
+from desktop.domain.voids import VoidFacts, check_voidable
+from desktop.errors import SaleNotFound
 from desktop.services.ports import (
     AuditDraft,
     HeldSale,
@@ -41,6 +43,8 @@ __all__ = ("SqliteStore",)
 
 _EVENT_DECODER = msgspec.json.Decoder(Event)
 _DOC_DECODER = msgspec.json.Decoder(SaleDocument)
+# reports read a tenth of a document; unknown fields are skipped without being built
+_REPORT_DECODER = msgspec.json.Decoder(ReportDocument)
 _encode = msgspec.json.encode
 
 
@@ -446,11 +450,11 @@ class SqliteStore:
 
     def shift_activity(
         self, shift_id: str
-    ) -> tuple[list[SaleDocument], list[CashMovement], list[VoidRecord]]:
-        """Documents, cash movements and voids of a shift."""
+    ) -> tuple[list[ReportDocument], list[CashMovement], list[VoidRecord]]:
+        """Documents (the parts a report needs), cash movements and voids of a shift."""
         conn = self._read()
         docs = [
-            _DOC_DECODER.decode(row[0])
+            _REPORT_DECODER.decode(row[0])
             for row in conn.execute(
                 "SELECT document_json FROM sales WHERE shift_id = ? ORDER BY created_at, number",
                 (shift_id,),
@@ -654,6 +658,106 @@ class SqliteStore:
             .fetchall()
         )
         return [_DOC_DECODER.decode(row[0]) for row in rows]
+
+    # ------------------------------------------------------------------ voided sales
+    def void_sale(
+        self,
+        number: str,
+        *,
+        user_id: str,
+        approved_by: str,
+        reason: str,
+        at: datetime,
+        payload: Callable[[SaleDocument], EventPayload],
+        audit: Callable[[SaleDocument], AuditDraft],
+    ) -> SaleDocument:
+        """Mark the invoice ``number`` voided, with its event and audit entry, in one write.
+
+        The rules (:func:`desktop.domain.voids.check_voidable`) are checked inside the same
+        transaction, so a return or a Z close that just committed is seen.
+
+        Raises:
+            SaleNotFound: no document has that number.
+            VoidRefused: the rules refuse it; nothing is stored.
+        """
+
+        def work(conn: sqlite3.Connection) -> SaleDocument:
+            row = conn.execute(
+                "SELECT sales.document_json, shifts.closed_at FROM sales"
+                " JOIN shifts USING (shift_id) WHERE sales.number = ? COLLATE NOCASE",
+                (number.strip(),),
+            ).fetchone()
+            if row is None:
+                raise SaleNotFound(f"No receipt has the number {number.strip()!r}.")
+            document = _DOC_DECODER.decode(row[0])
+            facts = VoidFacts(
+                already_voided=conn.execute(
+                    "SELECT 1 FROM voided_sales WHERE sale_id = ?", (document.sale_id,)
+                ).fetchone()
+                is not None,
+                has_returns=conn.execute(
+                    "SELECT 1 FROM sales WHERE original_sale_id = ? LIMIT 1", (document.sale_id,)
+                ).fetchone()
+                is not None,
+                shift_closed=row[1] is not None,
+            )
+            check_voidable(document, facts)
+            conn.execute(
+                "INSERT INTO voided_sales (sale_id, shift_id, user_id, approved_by, reason,"
+                " amount_paise, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    document.sale_id,
+                    document.shift_id,
+                    user_id,
+                    approved_by,
+                    reason,
+                    document.grand_total.paise,
+                    _iso(at),
+                ),
+            )
+            self._append_event(conn, payload(document), at)
+            self._append_audit(conn, audit(document))
+            return document
+
+        return self.write(work)  # type: ignore[no-any-return]
+
+    def is_voided(self, sale_id: str) -> bool:
+        """Whether the sale was voided after completion."""
+        row = (
+            self._read()
+            .execute("SELECT 1 FROM voided_sales WHERE sale_id = ?", (sale_id,))
+            .fetchone()
+        )
+        return row is not None
+
+    def voided_sale_ids(self, shift_id: str) -> frozenset[str]:
+        """The ids of the shift's invoices that were voided after completion."""
+        rows = self._read().execute(
+            "SELECT sale_id FROM voided_sales WHERE shift_id = ?", (shift_id,)
+        )
+        return frozenset(row[0] for row in rows)
+
+    def document_flags(self, sale_ids: Sequence[str]) -> dict[str, tuple[bool, bool]]:
+        """Sale id -> (voided, has returns against it), for the sale history screen."""
+        if not sale_ids:
+            return {}
+        marks = ",".join("?" * len(sale_ids))
+        conn = self._read()
+        voided = {
+            row[0]
+            for row in conn.execute(
+                f"SELECT sale_id FROM voided_sales WHERE sale_id IN ({marks})",  # noqa: S608
+                tuple(sale_ids),
+            )
+        }
+        returned = {
+            row[0]
+            for row in conn.execute(
+                f"SELECT original_sale_id FROM sales WHERE original_sale_id IN ({marks})",  # noqa: S608
+                tuple(sale_ids),
+            )
+        }
+        return {sid: (sid in voided, sid in returned) for sid in sale_ids}
 
     # ------------------------------------------------------------------ holds
     def hold_sale(self, held: HeldSale) -> None:

@@ -47,7 +47,9 @@ def format_report(
     lines += [
         "",
         f"Voided lines    {report.voided_lines:>6}",
-        f"Voided sales    {report.voided_sales:>6}   {format_inr(report.voided_amount)}",
+        f"Abandoned sales {report.voided_sales:>6}   {format_inr(report.voided_amount)}"
+        " (with voided lines)",
+        f"Voided invoices {report.voided_invoices:>6}   {format_inr(report.voided_invoices_total)}",
         f"No-sale opens   {report.no_sales:>6}",
         "",
         f"Opening float   {format_inr(report.opening_float):>16}",
