@@ -1,0 +1,475 @@
+"""Applying a pull page to the till database: mirror what the server sent, then project it.
+
+:func:`apply_page` runs inside the single writer's transaction (``store.write``), together
+with the new cursor, so a page is applied completely or not at all. It works in two steps:
+
+1. **Mirror.** Each change updates the ``sync_*`` row of its entity, unless the till has
+   already seen a newer version (an upsert arriving after a newer upsert or after a delete
+   is skipped), so re-applying a page, or pages overlapping, changes nothing.
+2. **Project.** The products, barcodes and prices touched are re-derived, set-based, into the
+   tables the sale engine reads (``items``, ``barcodes``, ``items_fts``); GST rates into
+   ``tax_rates``; users into ``users`` (manager becomes the till's supervisor role, a user not
+   allowed in this store is inactive, a changed PIN hash clears a lockout).
+
+Price in force: the store's own price beats the company-wide one, the later
+``effective_from`` beats the earlier, and only a span containing "now" counts; a product with
+no price in force cannot be sold (``active = 0``). Spans that open or close later are picked
+up by :func:`reprice_due` on the sync worker's next cycle.
+
+Catalog data changes between sales, never inside one: a cart line keeps the price it was
+added at, so only new lines and new sales see a new price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import msgspec
+
+from shared.barcode import DEFAULT_NOMENCLATURE, parse_scanned
+from shared.errors import BarcodeError
+from shared.protocol import (
+    BarcodeChange,
+    Change,
+    GstRateChange,
+    PriceChange,
+    ProductChange,
+    StoreSettingsChange,
+    UserChange,
+)
+
+__all__ = ("Applied", "Connection", "apply_page", "lookup_key", "reprice_due", "utc_text")
+
+#: Units sold by measure, whose quantities may have three decimals.
+WEIGHED_UNITS = ("kg", "l", "m")
+_CHUNK = 500
+
+
+class Connection(Protocol):
+    """The part of a DB-API connection the sync code uses (the writer's sqlite3 connection)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any:
+        """Run one statement."""
+        ...
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Any:
+        """Run one statement for every parameter row."""
+        ...
+
+
+@dataclass
+class Applied:
+    """What a page changed, so the till can refresh only what it must.
+
+    Attributes:
+        changes: changes in the page.
+        skipped: changes skipped because a newer version was already applied.
+        products: products touched (their items were re-projected).
+        rates_changed: GST rates changed (the store's cached rate table must be dropped).
+        users_changed: users changed (the login list must be redrawn).
+        store_settings: the new settings of this till's store, if they changed (protocol JSON).
+    """
+
+    changes: int = 0
+    skipped: int = 0
+    products: int = 0
+    rates_changed: bool = False
+    users_changed: bool = False
+    store_settings: bytes | None = None
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+def utc_text(moment: datetime) -> str:
+    """``moment`` in UTC as fixed-width text, so comparing the text compares the time."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lookup_key(code: str) -> str:
+    """The till's catalog key of a barcode as the server sent it.
+
+    Numeric GS1 codes are canonicalised the way a scan is (:func:`shared.barcode.parse_scanned`,
+    so a weighed-item code is stored with its value zeroed); anything else is kept as it is.
+    """
+    if code.isdigit() and len(code) in (8, 12, 13, 14):
+        try:
+            return parse_scanned(code, DEFAULT_NOMENCLATURE).lookup_key
+        except BarcodeError:
+            return code
+    return code
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _tombstones(conn: Connection, entity: str, ids: Sequence[str]) -> dict[str, int]:
+    if not ids or conn.execute("SELECT 1 FROM sync_tombstones LIMIT 1").fetchone() is None:
+        return {}
+    found: dict[str, int] = {}
+    for part in _chunks(ids):
+        marks = ",".join("?" * len(part))
+        for row in conn.execute(
+            f"SELECT entity_id, version FROM sync_tombstones WHERE entity = ?"  # noqa: S608
+            f" AND entity_id IN ({marks})",
+            (entity, *part),
+        ):
+            found[row[0]] = row[1]
+    return found
+
+
+def _latest(changes: Iterable[Any]) -> list[Any]:
+    # within one page an entity may change twice; only its newest version matters
+    newest: dict[Any, Any] = {}
+    for change in changes:
+        kept = newest.get(change.entity_id)
+        if kept is None or change.version > kept.version:
+            newest[change.entity_id] = change
+    return list(newest.values())
+
+
+def _split(
+    conn: Connection, entity: str, changes: list[Any], table: str
+) -> tuple[list[Any], list[Any], int]:
+    """Upserts and deletes that are newer than what the till has, and how many were stale."""
+    changes = _latest(changes)
+    ids = [str(c.entity_id) for c in changes]
+    dead = _tombstones(conn, entity, ids)
+    current: dict[str, int] = {}
+    if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:  # noqa: S608
+        for part in _chunks(ids):
+            marks = ",".join("?" * len(part))
+            for row in conn.execute(
+                f"SELECT entity_id, version FROM {table} WHERE entity_id IN ({marks})",  # noqa: S608
+                tuple(part),
+            ):
+                current[row[0]] = row[1]
+    upserts, deletes, stale = [], [], 0
+    for change in changes:
+        key = str(change.entity_id)
+        seen = max(current.get(key, 0), dead.get(key, 0))
+        if change.version <= seen:
+            stale += 1
+        elif change.op == "delete":
+            deletes.append(change)
+        else:
+            upserts.append(change)
+    return upserts, deletes, stale
+
+
+def _bury(conn: Connection, entity: str, table: str, deletes: list[Any]) -> None:
+    if not deletes:
+        return
+    conn.executemany(
+        "INSERT INTO sync_tombstones (entity, entity_id, version) VALUES (?, ?, ?)"
+        " ON CONFLICT (entity, entity_id) DO UPDATE SET version = excluded.version",
+        [(entity, str(c.entity_id), c.version) for c in deletes],
+    )
+    conn.executemany(
+        f"DELETE FROM {table} WHERE entity_id = ?",  # noqa: S608
+        [(str(c.entity_id),) for c in deletes],
+    )
+
+
+def _owner_ids(conn: Connection, table: str, ids: Sequence[str]) -> set[str]:
+    owners: set[str] = set()
+    for part in _chunks(ids):
+        marks = ",".join("?" * len(part))
+        owners.update(
+            row[0]
+            for row in conn.execute(
+                f"SELECT product_id FROM {table} WHERE entity_id IN ({marks})",  # noqa: S608
+                tuple(part),
+            )
+        )
+    return owners
+
+
+def apply_page(
+    conn: Connection, changes: Sequence[Change], *, store_id: str, now: datetime
+) -> Applied:
+    """Apply one page of changes inside the caller's transaction.
+
+    Args:
+        conn: the writer's connection, inside ``BEGIN IMMEDIATE``.
+        changes: the page's changes, oldest first.
+        store_id: this till's store (decides store prices, store settings, user access).
+        now: the moment prices are resolved for.
+
+    Returns:
+        What changed.
+    """
+    applied = Applied(changes=len(changes))
+    by_kind: dict[type[Any], list[Any]] = {}
+    for change in changes:
+        by_kind.setdefault(type(change), []).append(change)
+    applied.kinds = {kind.__name__: len(items) for kind, items in by_kind.items()}
+    dirty: set[str] = set()
+
+    # ---------------------------------------------------------------- products
+    ups, dels, stale = _split(conn, "product", by_kind.get(ProductChange, []), "sync_products")
+    applied.skipped += stale
+    conn.executemany(
+        "INSERT INTO sync_products (entity_id, version, code, name, hsn, unit,"
+        " price_includes_tax, mrp_paise, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (entity_id) DO UPDATE SET version = excluded.version,"
+        " code = excluded.code, name = excluded.name, hsn = excluded.hsn, unit = excluded.unit,"
+        " price_includes_tax = excluded.price_includes_tax, mrp_paise = excluded.mrp_paise,"
+        " active = excluded.active",
+        [
+            (
+                str(c.entity_id),
+                c.version,
+                c.data.code,
+                c.data.name,
+                c.data.hsn,
+                c.data.unit,
+                int(c.data.price_includes_tax),
+                c.data.mrp_paise,
+                int(c.data.active),
+            )
+            for c in ups
+        ],
+    )
+    _bury(conn, "product", "sync_products", dels)
+    dirty.update(str(c.entity_id) for c in ups)
+    dirty.update(str(c.entity_id) for c in dels)
+
+    # ---------------------------------------------------------------- barcodes
+    ups, dels, stale = _split(conn, "barcode", by_kind.get(BarcodeChange, []), "sync_barcodes")
+    applied.skipped += stale
+    dirty |= _owner_ids(conn, "sync_barcodes", [str(c.entity_id) for c in ups + dels])
+    conn.executemany(
+        "INSERT INTO sync_barcodes (entity_id, version, product_id, code, lookup_key, quantity)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity_id) DO UPDATE SET"
+        " version = excluded.version, product_id = excluded.product_id, code = excluded.code,"
+        " lookup_key = excluded.lookup_key, quantity = excluded.quantity",
+        [
+            (
+                str(c.entity_id),
+                c.version,
+                str(c.data.product_id),
+                c.data.code,
+                lookup_key(c.data.code),
+                str(c.data.quantity),
+            )
+            for c in ups
+        ],
+    )
+    _bury(conn, "barcode", "sync_barcodes", dels)
+    dirty.update(str(c.data.product_id) for c in ups)
+
+    # ---------------------------------------------------------------- prices
+    ups, dels, stale = _split(conn, "price", by_kind.get(PriceChange, []), "sync_prices")
+    applied.skipped += stale
+    dirty |= _owner_ids(conn, "sync_prices", [str(c.entity_id) for c in ups + dels])
+    conn.executemany(
+        "INSERT INTO sync_prices (entity_id, version, product_id, store_id, unit_price_paise,"
+        " effective_from, effective_until) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (entity_id) DO UPDATE SET version = excluded.version,"
+        " product_id = excluded.product_id, store_id = excluded.store_id,"
+        " unit_price_paise = excluded.unit_price_paise,"
+        " effective_from = excluded.effective_from, effective_until = excluded.effective_until",
+        [
+            (
+                str(c.entity_id),
+                c.version,
+                str(c.data.product_id),
+                str(c.data.store_id) if c.data.store_id else None,
+                c.data.unit_price_paise,
+                utc_text(c.data.effective_from),
+                utc_text(c.data.effective_until) if c.data.effective_until else None,
+            )
+            for c in ups
+        ],
+    )
+    _bury(conn, "price", "sync_prices", dels)
+    dirty.update(str(c.data.product_id) for c in ups)
+
+    if dirty:
+        _project_items(conn, sorted(dirty), store_id=store_id, now=now)
+    applied.products = len(dirty)
+
+    # ---------------------------------------------------------------- GST rates
+    ups, dels, stale = _split(conn, "gst_rate", by_kind.get(GstRateChange, []), "sync_gst_rates")
+    applied.skipped += stale
+    if ups or dels:
+        hsns = {
+            row[0]
+            for part in _chunks([str(c.entity_id) for c in dels])
+            for row in conn.execute(
+                f"SELECT hsn FROM sync_gst_rates WHERE entity_id IN ({','.join('?' * len(part))})",  # noqa: S608
+                tuple(part),
+            )
+        } | {c.data.hsn for c in ups}
+        conn.executemany(
+            "INSERT INTO sync_gst_rates (entity_id, version, hsn, rate, cess_rate,"
+            " effective_from, effective_to) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (entity_id) DO UPDATE SET version = excluded.version,"
+            " hsn = excluded.hsn, rate = excluded.rate, cess_rate = excluded.cess_rate,"
+            " effective_from = excluded.effective_from, effective_to = excluded.effective_to",
+            [
+                (
+                    str(c.entity_id),
+                    c.version,
+                    c.data.hsn,
+                    str(c.data.rate),
+                    str(c.data.cess_rate),
+                    c.data.effective_from.isoformat(),
+                    c.data.effective_to.isoformat() if c.data.effective_to else None,
+                )
+                for c in ups
+            ],
+        )
+        _bury(conn, "gst_rate", "sync_gst_rates", dels)
+        conn.executemany("DELETE FROM tax_rates WHERE hsn = ?", [(h,) for h in sorted(hsns)])
+        conn.executemany(
+            "INSERT OR REPLACE INTO tax_rates (hsn, effective_from, rate)"
+            " SELECT hsn, effective_from, rate FROM sync_gst_rates WHERE hsn = ?",
+            [(h,) for h in sorted(hsns)],
+        )
+        applied.rates_changed = True
+
+    # ---------------------------------------------------------------- users
+    ups, dels, stale = _split(conn, "user", by_kind.get(UserChange, []), "sync_users")
+    applied.skipped += stale
+    if ups or dels:
+        conn.executemany(
+            "INSERT INTO sync_users (entity_id, version, code, name, role, pin_hash, store_ids,"
+            " active) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entity_id) DO UPDATE SET"
+            " version = excluded.version, code = excluded.code, name = excluded.name,"
+            " role = excluded.role, pin_hash = excluded.pin_hash,"
+            " store_ids = excluded.store_ids, active = excluded.active",
+            [
+                (
+                    str(c.entity_id),
+                    c.version,
+                    c.data.code,
+                    c.data.name,
+                    c.data.role,
+                    c.data.pin_hash,
+                    msgspec.json.encode([str(s) for s in c.data.store_ids]).decode(),
+                    int(c.data.active),
+                )
+                for c in ups
+            ],
+        )
+        _bury(conn, "user", "sync_users", dels)
+        conn.executemany(
+            # a changed PIN hash is an admin's reset: it also lifts a lockout
+            "INSERT INTO users (user_id, name, role, pin_hash, active) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, role = excluded.role,"
+            " failed_attempts = CASE WHEN users.pin_hash = excluded.pin_hash"
+            "   THEN users.failed_attempts ELSE 0 END,"
+            " locked_until = CASE WHEN users.pin_hash = excluded.pin_hash"
+            "   THEN users.locked_until ELSE NULL END,"
+            " pin_hash = excluded.pin_hash, active = excluded.active",
+            [
+                (
+                    str(c.entity_id),
+                    c.data.name,
+                    "cashier" if c.data.role == "cashier" else "supervisor",
+                    c.data.pin_hash,
+                    int(c.data.active and any(str(s) == store_id for s in c.data.store_ids)),
+                )
+                for c in ups
+            ],
+        )
+        conn.executemany(
+            "UPDATE users SET active = 0 WHERE user_id = ?", [(str(c.entity_id),) for c in dels]
+        )
+        applied.users_changed = True
+
+    # ---------------------------------------------------------------- store settings
+    ups, dels, stale = _split(
+        conn, "store_settings", by_kind.get(StoreSettingsChange, []), "sync_store_settings"
+    )
+    applied.skipped += stale
+    conn.executemany(
+        "INSERT INTO sync_store_settings (entity_id, version, data) VALUES (?, ?, ?)"
+        " ON CONFLICT (entity_id) DO UPDATE SET version = excluded.version, data = excluded.data",
+        [(str(c.entity_id), c.version, msgspec.json.encode(c.data).decode()) for c in ups],
+    )
+    _bury(conn, "store_settings", "sync_store_settings", dels)
+    for c in ups:
+        if str(c.entity_id) == store_id:
+            applied.store_settings = msgspec.json.encode(c.data)
+    return applied
+
+
+def _project_items(
+    conn: Connection, product_ids: Sequence[str], *, store_id: str, now: datetime
+) -> None:
+    """Re-derive ``items``, ``barcodes`` and ``items_fts`` for these products, set-based."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_dirty (product_id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.sync_dirty")
+    conn.executemany(
+        "INSERT OR IGNORE INTO temp.sync_dirty (product_id) VALUES (?)",
+        [(p,) for p in product_ids],
+    )
+    moment = utc_text(now)
+    conn.execute(
+        "DELETE FROM items_fts WHERE rowid IN (SELECT items.rowid FROM items"
+        " JOIN temp.sync_dirty d ON items.item_id = d.product_id)"
+    )
+    # deleting cascades to the item's barcodes; both are rebuilt from the mirror below
+    conn.execute("DELETE FROM items WHERE item_id IN (SELECT product_id FROM temp.sync_dirty)")
+    conn.execute(
+        "INSERT INTO items (item_id, code, name, hsn, price_paise, tax_inclusive, unit,"
+        " weighed, active)"
+        " SELECT p.entity_id, p.code, p.name, p.hsn, coalesce(b.price, 0),"
+        "  p.price_includes_tax, p.unit, p.unit IN ('kg', 'l', 'm'),"
+        "  p.active AND b.price IS NOT NULL"
+        " FROM temp.sync_dirty d JOIN sync_products p ON p.entity_id = d.product_id"
+        " LEFT JOIN (SELECT d2.product_id AS product_id, (SELECT s.unit_price_paise"
+        "   FROM sync_prices s WHERE s.product_id = d2.product_id"
+        "   AND (s.store_id = :store OR s.store_id IS NULL) AND s.effective_from <= :now"
+        "   AND (s.effective_until IS NULL OR s.effective_until > :now)"
+        "   ORDER BY s.store_id IS NULL, s.effective_from DESC LIMIT 1) AS price"
+        "  FROM temp.sync_dirty d2) b ON b.product_id = d.product_id",
+        {"store": store_id, "now": moment},
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO barcodes (barcode, item_id)"
+        " SELECT s.lookup_key, s.product_id FROM sync_barcodes s"
+        " JOIN temp.sync_dirty d ON s.product_id = d.product_id"
+        " JOIN items ON items.item_id = s.product_id"
+    )
+    conn.execute(
+        "INSERT INTO items_fts (rowid, item_id, name, code, barcodes)"
+        " SELECT items.rowid, items.item_id, items.name, items.code,"
+        "  coalesce((SELECT group_concat(barcode, ' ') FROM barcodes"
+        "   WHERE barcodes.item_id = items.item_id), '')"
+        " FROM items JOIN temp.sync_dirty d ON items.item_id = d.product_id"
+    )
+    conn.execute("DELETE FROM temp.sync_dirty")
+
+
+def reprice_due(conn: Connection, *, store_id: str, since: str | None, now: datetime) -> int:
+    """Re-project the products whose price span opened or closed after ``since``, up to now.
+
+    Args:
+        conn: the writer's connection, inside a transaction.
+        store_id: this till's store.
+        since: the moment prices were last resolved for (:func:`utc_text`), or ``None``.
+        now: the moment to resolve them for now.
+
+    Returns:
+        How many products were re-projected.
+    """
+    moment = utc_text(now)
+    if since is None or since >= moment:
+        return 0
+    rows = conn.execute(
+        "SELECT DISTINCT product_id FROM sync_prices WHERE"
+        " (effective_from > ? AND effective_from <= ?)"
+        " OR (effective_until > ? AND effective_until <= ?)",
+        (since, moment, since, moment),
+    ).fetchall()
+    ids = [row[0] for row in rows]
+    if ids:
+        _project_items(conn, ids, store_id=store_id, now=now)
+    return len(ids)

@@ -1,0 +1,254 @@
+"""The HTTP client a till talks to its sync server with (httpx, synchronous, off the GUI thread).
+
+Every answer that is not a success becomes one of :mod:`desktop.sync.errors`:
+
+=====================================  ===============================================
+what happened                          raised
+=====================================  ===============================================
+connection refused/reset, timeout,     :class:`SyncUnavailable` (retry with back-off)
+cut body, 5xx, 429, 503
+401 on a terminal endpoint             :class:`TerminalRevoked` (stop; tell the cashier)
+403, 409, 413, other 4xx               :class:`SyncRefused`
+enrolment 400 ``reason`` = expired     :class:`EnrolmentCodeExpired`
+enrolment 400 unknown / used           :class:`WrongEnrolmentCode`
+=====================================  ===============================================
+
+``Retry-After`` (seconds or an HTTP date) is carried on :class:`SyncUnavailable`. Bodies are
+decoded strictly with :func:`shared.protocol.decode`; an answer that does not decode is
+treated as a transport fault (a proxy mangled it), never half-applied.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+import msgspec
+
+from desktop.sync.errors import (
+    EnrolmentCodeExpired,
+    EnrolmentFailed,
+    SyncRefused,
+    SyncUnavailable,
+    TerminalRevoked,
+    WrongEnrolmentCode,
+)
+from shared.errors import GallaError
+from shared.protocol import PullPage, PushAck, PushBatch, decode, encode
+
+__all__ = ("Enrolment", "SyncClient", "parse_retry_after")
+
+ENROL_PATH = "/api/v1/terminals/enrol"
+PUSH_PATH = "/api/v1/sync/push"
+PULL_PATH = "/api/v1/sync/pull"
+
+
+class _Enrolled(msgspec.Struct, kw_only=True):
+    terminal_id: UUID
+    company_id: UUID
+    store_id: UUID
+    terminal_code: str
+    credential: str
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """What the server hands a till that presented a valid one-time code.
+
+    Attributes:
+        terminal_id: the new terminal's id.
+        company_id: its company.
+        store_id: its store.
+        terminal_code: the server's code for it (``T01``).
+        credential: the secret to send as ``Authorization: Bearer``; shown only once.
+    """
+
+    terminal_id: UUID
+    company_id: UUID
+    store_id: UUID
+    terminal_code: str
+    credential: str
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
+
+    Args:
+        value: the header, if present.
+        now: the current time for an HTTP-date header (default: the system clock).
+
+    Returns:
+        The seconds, at least 0, or ``None`` if the header is absent or unreadable.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    moment = now or datetime.now(UTC)
+    return max(0.0, (when - moment).total_seconds())
+
+
+def _detail(response: httpx.Response) -> tuple[str, dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase, {}
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("title") or response.reason_phrase), body
+    return response.reason_phrase, {}
+
+
+class SyncClient:
+    """Talks to one sync server.
+
+    Args:
+        base_url: the server, e.g. ``https://sync.example.in``.
+        credential: the terminal credential (``None`` before enrolment).
+        app_version: sent as ``User-Agent``.
+        timeout: seconds for connecting and for each read.
+        transport: an httpx transport (tests pass a mock one); default real sockets.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: str | None = None,
+        *,
+        app_version: str = "0",
+        timeout: float = 15.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credential = credential
+        headers = {"User-Agent": f"galla-till/{app_version}", "Accept-Encoding": "gzip"}
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # ------------------------------------------------------------------ plumbing
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+            response.read()  # a body cut mid-way raises here, inside the same net
+        except httpx.TimeoutException as exc:
+            raise SyncUnavailable(f"The server at {self.base_url} did not answer in time.") from exc
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise SyncUnavailable(f"Cannot reach the server at {self.base_url} ({exc}).") from exc
+        return response
+
+    def _auth(self) -> dict[str, str]:
+        if not self._credential:
+            raise TerminalRevoked("This till has no server credential; enrol it first.")
+        return {"Authorization": f"Bearer {self._credential}"}
+
+    def _check(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        detail, _body = _detail(response)
+        if status == 429 or status >= 500:
+            raise SyncUnavailable(
+                f"The server is busy or failing (HTTP {status}): {detail}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status == 401:
+            raise TerminalRevoked(
+                f"The server no longer accepts this till ({detail}). Selling goes on and "
+                "nothing is lost; ask an admin to enrol the till again."
+            )
+        raise SyncRefused(
+            f"The server refused the request (HTTP {status}): {detail}", status=status
+        )
+
+    def _decode(self, response: httpx.Response, kind: type[Any]) -> Any:
+        try:
+            return decode(response.content, kind)
+        except GallaError as exc:
+            # a mangled or foreign answer: nothing of it is applied, and the next try may work
+            raise SyncUnavailable(f"The server's answer could not be read ({exc}).") from exc
+
+    # ------------------------------------------------------------------ endpoints
+    def enrol(self, code: str, name: str = "") -> Enrolment:
+        """Exchange a one-time enrolment code for this till's identity and credential.
+
+        Raises:
+            WrongEnrolmentCode: the code is unknown or used.
+            EnrolmentCodeExpired: the code is too old.
+            EnrolmentFailed: the server refused for another reason (plan limit, suspended).
+            SyncUnavailable: the server cannot be reached.
+        """
+        response = self._send("POST", ENROL_PATH, json={"code": code, "name": name})
+        status = response.status_code
+        if status in (400, 403, 409):
+            detail, body = _detail(response)
+            reason = body.get("reason")
+            if reason == "expired":
+                raise EnrolmentCodeExpired(
+                    "This enrolment code has expired. Ask an admin for a new code."
+                )
+            if reason in ("unknown", "used") or body.get("field") == "code":
+                raise WrongEnrolmentCode(
+                    "The server does not know this enrolment code, or it was already used. "
+                    "Check the code or ask an admin for a new one."
+                )
+            raise EnrolmentFailed(f"The server refused the enrolment: {detail}")
+        self._check(response)
+        try:
+            enrolled = msgspec.json.decode(response.content, type=_Enrolled)
+        except msgspec.MsgspecError as exc:
+            raise SyncUnavailable(f"The server's answer could not be read ({exc}).") from exc
+        return Enrolment(
+            terminal_id=enrolled.terminal_id,
+            company_id=enrolled.company_id,
+            store_id=enrolled.store_id,
+            terminal_code=enrolled.terminal_code,
+            credential=enrolled.credential,
+        )
+
+    def push(self, batch: PushBatch) -> PushAck:
+        """Send a batch of outbox events; returns the server's acknowledgement."""
+        response = self._send(
+            "POST",
+            PUSH_PATH,
+            content=encode(batch),
+            headers={**self._auth(), "Content-Type": "application/json"},
+        )
+        self._check(response)
+        ack: PushAck = self._decode(response, PushAck)
+        return ack
+
+    def pull(self, cursor: str | None, limit: int) -> tuple[PullPage, int]:
+        """Fetch one page of changes after ``cursor``.
+
+        Returns:
+            The page, and how many bytes came over the wire (compressed) for progress.
+        """
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = self._send("GET", PULL_PATH, params=params, headers=self._auth())
+        self._check(response)
+        page: PullPage = self._decode(response, PullPage)
+        wire = response.num_bytes_downloaded or int(
+            response.headers.get("Content-Length") or len(response.content)
+        )
+        return page, wire

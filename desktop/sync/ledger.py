@@ -1,0 +1,328 @@
+"""The till's sync bookkeeping in its own database: enrolment, cursor, outbox acks, rejects.
+
+Writes go through the store's single writer (:meth:`SqliteStore.write`), each one
+transaction; reads use a private per-thread read connection (WAL lets them run while the
+writer commits). Nothing here talks to the network.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID
+
+import msgspec
+
+from desktop.store.connection import connect
+from desktop.sync.apply import Applied, Connection, apply_page, reprice_due, utc_text
+from shared.protocol import Event, EventAck, PullPage, StoreSettingsData
+
+__all__ = ("EnrolmentRecord", "Ledger", "Outgoing", "Rejected", "WritableStore")
+
+_EVENT = msgspec.json.Decoder(Event)
+_SETTINGS = msgspec.json.Decoder(StoreSettingsData)
+
+
+class WritableStore(Protocol):
+    """What the ledger needs of the till store: its file and its single writer."""
+
+    path: Path
+
+    def write(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(conn)`` as one transaction on the writer thread."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentRecord:
+    """This till's enrolment as stored (the credential itself is in the vault).
+
+    Attributes:
+        server_url: the sync server.
+        company_id: the company.
+        store_id: the store.
+        terminal_id: this terminal.
+        server_terminal_code: the server's code (``T01``).
+        invoice_terminal_code: the two characters used in invoice numbers.
+        credential_backend: ``keyring`` or ``file``.
+        credential_ref: where in that backend.
+        enrolled_at: when.
+        revoked_at: when the server refused the credential, if it has.
+        revoked_reason: what it said.
+    """
+
+    server_url: str
+    company_id: str
+    store_id: str
+    terminal_id: str
+    server_terminal_code: str
+    invoice_terminal_code: str
+    credential_backend: str
+    credential_ref: str
+    enrolled_at: str
+    revoked_at: str | None = None
+    revoked_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A batch of outbox events ready to push.
+
+    Attributes:
+        events: the events, in seq order.
+        depth: how many events wait in all (this batch included).
+        oldest: when the oldest waiting event happened.
+    """
+
+    events: tuple[Event, ...]
+    depth: int
+    oldest: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An event the server rejected; kept on the till so a person can see it.
+
+    Attributes:
+        seq: its outbox seq.
+        event_id: its id.
+        kind: its payload kind.
+        reason: the server's reason.
+        occurred_at: when it happened.
+    """
+
+    seq: int
+    event_id: str
+    kind: str
+    reason: str
+    occurred_at: str
+
+
+class Ledger:
+    """Sync state kept in the till database.
+
+    Args:
+        store: the till store (for its path and writer).
+    """
+
+    def __init__(self, store: WritableStore) -> None:
+        self._store = store
+        self._local = threading.local()
+        self._conns: list[Any] = []
+        self._lock = threading.Lock()
+
+    def _read(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self._store.path, check_same_thread=False)
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close the read connections."""
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+    # ------------------------------------------------------------------ enrolment
+    def enrolment(self) -> EnrolmentRecord | None:
+        """The enrolment, or ``None`` if the till is not enrolled."""
+        row = self._read().execute("SELECT * FROM sync_enrolment WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        values = {k: row[k] for k in row.keys() if k != "id"}  # noqa: SIM118 - sqlite3.Row
+        return EnrolmentRecord(**values)
+
+    def record_enrolment(self, record: EnrolmentRecord) -> None:
+        """Store the enrolment and start the catalog afresh (the server's copy rules).
+
+        Events recorded before enrolment (a demo's logins) belong to no terminal the server
+        knows; they are kept locally and marked as not to be sent.
+        """
+
+        def work(conn: Connection) -> None:
+            conn.execute("DELETE FROM sync_enrolment")
+            conn.execute(
+                "INSERT INTO sync_enrolment (id, server_url, company_id, store_id, terminal_id,"
+                " server_terminal_code, invoice_terminal_code, credential_backend,"
+                " credential_ref, enrolled_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.server_url,
+                    record.company_id,
+                    record.store_id,
+                    record.terminal_id,
+                    record.server_terminal_code,
+                    record.invoice_terminal_code,
+                    record.credential_backend,
+                    record.credential_ref,
+                    record.enrolled_at,
+                ),
+            )
+            conn.execute(
+                "UPDATE outbox SET sent_at = ?, ack_reason = 'recorded before enrolment;"
+                " kept on this till only' WHERE sent_at IS NULL",
+                (record.enrolled_at,),
+            )
+            conn.execute("DELETE FROM items_fts")
+            conn.execute("DELETE FROM barcodes")
+            conn.execute("DELETE FROM items")
+            conn.execute("DELETE FROM tax_rates")
+            conn.execute("UPDATE users SET active = 0")
+            for table in (
+                "sync_products",
+                "sync_barcodes",
+                "sync_prices",
+                "sync_gst_rates",
+                "sync_users",
+                "sync_store_settings",
+                "sync_tombstones",
+            ):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            conn.execute(
+                "UPDATE sync_state SET pull_cursor = NULL, catalog_ready = 0, repriced_at = NULL,"
+                " last_error = NULL"
+            )
+
+        self._store.write(work)
+
+    def mark_revoked(self, at: datetime, reason: str) -> None:
+        """Note that the server refused the credential; syncing stops, data stays."""
+        self._store.write(
+            lambda conn: conn.execute(
+                "UPDATE sync_enrolment SET revoked_at = ?, revoked_reason = ?",
+                (utc_text(at), reason),
+            )
+        )
+
+    def has_sales(self) -> bool:
+        """Whether any invoice or credit note is stored."""
+        return self._read().execute("SELECT 1 FROM sales LIMIT 1").fetchone() is not None
+
+    # ------------------------------------------------------------------ state
+    def cursor(self) -> str | None:
+        """The cursor of the last page applied."""
+        return self._read().execute("SELECT pull_cursor FROM sync_state").fetchone()[0]  # type: ignore[no-any-return]
+
+    def catalog_ready(self) -> bool:
+        """Whether the first catalog pull has completed."""
+        return bool(self._read().execute("SELECT catalog_ready FROM sync_state").fetchone()[0])
+
+    def store_settings(self, store_id: str) -> StoreSettingsData | None:
+        """The settings of ``store_id`` as last pulled."""
+        row = (
+            self._read()
+            .execute("SELECT data FROM sync_store_settings WHERE entity_id = ?", (store_id,))
+            .fetchone()
+        )
+        return None if row is None else _SETTINGS.decode(row[0])
+
+    def apply(self, page: PullPage, *, store_id: str, now: datetime) -> Applied:
+        """Apply a page and store its cursor in one transaction."""
+
+        def work(conn: Connection) -> Applied:
+            applied = apply_page(conn, page.changes, store_id=store_id, now=now)
+            conn.execute(
+                "UPDATE sync_state SET pull_cursor = ?, last_pull_at = ?, last_contact_at = ?,"
+                " repriced_at = coalesce(repriced_at, ?),"
+                " catalog_ready = CASE WHEN ? THEN catalog_ready ELSE 1 END",
+                (
+                    page.next_cursor,
+                    utc_text(now),
+                    utc_text(now),
+                    utc_text(now),
+                    int(page.has_more),
+                ),
+            )
+            return applied
+
+        return self._store.write(work)  # type: ignore[no-any-return]
+
+    def reprice(self, *, store_id: str, now: datetime) -> int:
+        """Re-resolve prices whose span opened or closed since the last time; returns count."""
+
+        def work(conn: Connection) -> int:
+            since = conn.execute("SELECT repriced_at FROM sync_state").fetchone()[0]
+            count = reprice_due(conn, store_id=store_id, since=since, now=now)
+            conn.execute("UPDATE sync_state SET repriced_at = ?", (utc_text(now),))
+            return count
+
+        return int(self._store.write(work))
+
+    def note(self, *, now: datetime, error: str | None, contact: bool) -> None:
+        """Record the outcome of a sync attempt (the last error, the last contact)."""
+        self._store.write(
+            lambda conn: conn.execute(
+                "UPDATE sync_state SET last_error = ?,"
+                " last_contact_at = CASE WHEN ? THEN ? ELSE last_contact_at END",
+                (error, int(contact), utc_text(now)),
+            )
+        )
+
+    # ------------------------------------------------------------------ outbox
+    def outgoing(self, limit: int) -> Outgoing:
+        """The oldest ``limit`` unsent events, with the queue's depth and age."""
+        conn = self._read()
+        rows = conn.execute(
+            "SELECT payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", (limit,)
+        ).fetchall()
+        depth, oldest = conn.execute(
+            "SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL"
+        ).fetchone()
+        return Outgoing(
+            events=tuple(_EVENT.decode(row[0]) for row in rows),
+            depth=depth,
+            oldest=datetime.fromisoformat(oldest) if oldest else None,
+        )
+
+    def acknowledge(self, acks: Sequence[EventAck], *, now: datetime) -> tuple[int, int]:
+        """Mark acknowledged events sent (rejected ones with their reason).
+
+        Events of the batch the server did not mention stay in the outbox for the next push.
+
+        Returns:
+            How many events were marked, and how many of them were rejected.
+        """
+        at = utc_text(now)
+        rows = [(at, a.status, a.reason, str(a.event_id)) for a in acks]
+
+        def work(conn: Connection) -> None:
+            conn.executemany(
+                "UPDATE outbox SET sent_at = ?, ack = ?, ack_reason = ?"
+                " WHERE event_id = ? AND sent_at IS NULL",
+                rows,
+            )
+            conn.execute("UPDATE sync_state SET last_push_at = ?, last_contact_at = ?", (at, at))
+
+        self._store.write(work)
+        return len(rows), sum(1 for a in acks if a.status == "rejected")
+
+    def rejected(self) -> list[Rejected]:
+        """Every event the server rejected, oldest first."""
+        rows = (
+            self._read()
+            .execute(
+                "SELECT seq, event_id, event_type, ack_reason, created_at FROM outbox"
+                " WHERE ack = 'rejected' ORDER BY seq"
+            )
+            .fetchall()
+        )
+        return [Rejected(r[0], r[1], r[2], r[3] or "", r[4]) for r in rows]
+
+    def rejected_count(self) -> int:
+        """How many events the server rejected."""
+        return int(
+            self._read().execute("SELECT count(*) FROM outbox WHERE ack = 'rejected'").fetchone()[0]
+        )
+
+    def acks(self) -> dict[UUID, str]:
+        """Event id -> the server's verdict, for every acknowledged event (tests, support)."""
+        rows = self._read().execute("SELECT event_id, ack FROM outbox WHERE ack IS NOT NULL")
+        return {UUID(row[0]): row[1] for row in rows}

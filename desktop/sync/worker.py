@@ -1,0 +1,388 @@
+"""The background sync worker: push the outbox, pull changes, back off, never block a sale.
+
+One :class:`SyncWorker` runs on its own thread. Each cycle (:meth:`SyncWorker.run_once`):
+
+1. **push**: the oldest unsent events, in seq order, at most :data:`BATCH_SIZE` a batch,
+   until the outbox is empty. An event leaves the queue only when the server acknowledged
+   it: ``applied`` and ``duplicate`` mark it sent; ``rejected`` marks it sent *and* keeps it
+   visible on the till with the reason (the server holds it in quarantine). An event the
+   answer did not mention is sent again next time, so a lost answer costs a duplicate, never
+   a loss;
+2. **pull**: pages of changes after the stored cursor, each applied together with its cursor
+   in one transaction through the till's single writer, until ``has_more`` is false;
+3. **reprice**: prices whose span started or ended since the last cycle take effect.
+
+A failure ends the cycle. Transport faults, 5xx and 429 retry after a full-jitter back-off
+(:func:`backoff_delay`), never sooner than the server's ``Retry-After``; a 401 (revoked
+terminal) stops the worker and records why, keeping every local row; other refusals retry
+slowly. The sale engine never waits for any of this: the worker only touches the database
+through the writer queue, one short transaction at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal, Protocol
+from uuid import UUID
+
+from desktop.sync.apply import Applied
+from desktop.sync.errors import SyncError, SyncRefused, SyncUnavailable, TerminalRevoked
+from desktop.sync.ledger import Ledger
+from shared.protocol import (
+    MAX_EVENTS_PER_BATCH,
+    PROTOCOL_VERSION,
+    PullPage,
+    PushAck,
+    PushBatch,
+    TerminalStatus,
+)
+
+__all__ = (
+    "BATCH_SIZE",
+    "PAGE_SIZE",
+    "Cycle",
+    "SyncStatus",
+    "SyncTransport",
+    "SyncWorker",
+    "backoff_delay",
+)
+
+log = logging.getLogger("galla.till.sync")
+
+BATCH_SIZE = MAX_EVENTS_PER_BATCH
+PAGE_SIZE = 5000
+#: Seconds between cycles while all is well (a sale pokes the worker sooner).
+IDLE_SECONDS = 10.0
+#: The longest wait between tries while the server is unreachable.
+MAX_BACKOFF_SECONDS = 300.0
+#: Wait after a refusal that retrying alone will not fix (suspended company, bad request).
+REFUSED_WAIT_SECONDS = 300.0
+
+State = Literal["starting", "online", "offline", "revoked", "stopped"]
+
+
+class SyncTransport(Protocol):
+    """The server calls the worker makes (:class:`~desktop.sync.client.SyncClient`)."""
+
+    def push(self, batch: PushBatch) -> PushAck:
+        """Send a batch."""
+        ...
+
+    def pull(self, cursor: str | None, limit: int) -> tuple[PullPage, int]:
+        """Fetch a page and its size on the wire."""
+        ...
+
+
+def backoff_delay(
+    attempt: int,
+    rng: Callable[[], float],
+    *,
+    base: float = 1.0,
+    cap: float = MAX_BACKOFF_SECONDS,
+    retry_after: float | None = None,
+) -> float:
+    """Seconds to wait before try number ``attempt + 1`` ("full jitter").
+
+    Args:
+        attempt: failures in a row so far (1 for the first).
+        rng: a uniform random number in [0, 1) (injected, so tests are exact).
+        base: the first ceiling.
+        cap: the largest ceiling.
+        retry_after: the server's ``Retry-After``: the wait is never shorter.
+
+    Returns:
+        A wait uniformly spread in ``[0, min(cap, base * 2**(attempt-1))]``, at least
+        ``retry_after``.
+    """
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    delay = ceiling * rng()
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return float(delay)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the status bar shows about syncing.
+
+    Attributes:
+        state: ``online`` (the last cycle reached the server), ``offline`` (it did not),
+            ``revoked`` (the server refused this till; syncing stopped), ``starting`` or
+            ``stopped``.
+        pending: events waiting to be sent.
+        oldest_pending: when the oldest of them happened.
+        rejected: events the server rejected (kept on the till).
+        last_contact: when the server last answered.
+        message: the last problem, in words for the cashier.
+        next_try_in: seconds until the next try, while offline.
+    """
+
+    state: State = "starting"
+    pending: int = 0
+    oldest_pending: datetime | None = None
+    rejected: int = 0
+    last_contact: datetime | None = None
+    message: str = ""
+    next_try_in: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """What one cycle did.
+
+    Attributes:
+        pushed: events acknowledged.
+        rejected: of those, rejected.
+        batches: push requests that got an answer.
+        pages: pull pages applied.
+        changes: changes in those pages.
+        repriced: products whose price took effect by time.
+        error: the error that ended the cycle early, if any.
+    """
+
+    pushed: int = 0
+    rejected: int = 0
+    batches: int = 0
+    pages: int = 0
+    changes: int = 0
+    repriced: int = 0
+    error: SyncError | None = None
+
+
+class SyncWorker:
+    """Keeps one till in step with its server, on a background thread.
+
+    Args:
+        ledger: the till's sync bookkeeping.
+        transport: the server client.
+        store_id: this till's store.
+        clock: the time (timezone-aware).
+        app_version: reported with every push.
+        printer_state: the receipt printer's state for the dashboard (a callable).
+        on_applied: called on the worker thread after each page with what changed (the
+            till refreshes caches and schedules UI redraws from it).
+        rng: uniform [0, 1) numbers for back-off jitter.
+        batch_size: events per push (at most 500).
+        page_size: changes per pull page.
+        idle_seconds: the wait between cycles when all is well.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        transport: SyncTransport,
+        *,
+        store_id: str,
+        clock: Callable[[], datetime],
+        app_version: str = "0.1.0",
+        printer_state: Callable[[], str] = lambda: "not_configured",
+        on_applied: Callable[[Applied], None] | None = None,
+        rng: Callable[[], float] = random.random,
+        batch_size: int = BATCH_SIZE,
+        page_size: int = PAGE_SIZE,
+        idle_seconds: float = IDLE_SECONDS,
+        terminal_id: str | None = None,
+    ) -> None:
+        if not 1 <= batch_size <= MAX_EVENTS_PER_BATCH:
+            raise ValueError(f"batch_size must be 1..{MAX_EVENTS_PER_BATCH}, got {batch_size}")
+        self._ledger = ledger
+        self._transport = transport
+        self._store_id = store_id
+        self._clock = clock
+        self._app_version = app_version
+        self._printer_state = printer_state
+        self._on_applied = on_applied
+        self._rng = rng
+        self._batch_size = batch_size
+        self._page_size = page_size
+        self._idle = idle_seconds
+        self._terminal_id = terminal_id
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failures = 0
+        self._lock = threading.Lock()
+        self._status = SyncStatus()
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> SyncStatus:
+        """A snapshot of the sync state with the queue as it is now (any thread)."""
+        with self._lock:
+            status = self._status
+        queue = self._ledger.outgoing(0)
+        return replace(
+            status,
+            pending=queue.depth,
+            oldest_pending=queue.oldest,
+            rejected=self._ledger.rejected_count(),
+        )
+
+    def _set(self, **changes: object) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ one cycle
+    def _terminal(self) -> str:
+        if self._terminal_id is None:
+            record = self._ledger.enrolment()
+            assert record is not None, "the worker runs only on an enrolled till"
+            self._terminal_id = record.terminal_id
+        return self._terminal_id
+
+    def push_all(self, tally: list[int] | None = None) -> tuple[int, int, int]:
+        """Push until the outbox is empty; returns (acknowledged, rejected, batches).
+
+        Args:
+            tally: a list of three counters updated as batches are acknowledged, so a caller
+                knows what got through before a failure.
+
+        Raises:
+            SyncError: a push failed; what was acknowledged before stays acknowledged.
+        """
+        counts = tally if tally is not None else [0, 0, 0]
+        while True:
+            queue = self._ledger.outgoing(self._batch_size)
+            if not queue.events:
+                return counts[0], counts[1], counts[2]
+            batch = PushBatch(
+                protocol_version=PROTOCOL_VERSION,
+                terminal_id=UUID(self._terminal()),
+                status=TerminalStatus(
+                    app_version=self._app_version,
+                    queue_depth=queue.depth,
+                    oldest_pending_at=queue.oldest,
+                    printer=self._printer_state(),  # type: ignore[arg-type]
+                ),
+                events=queue.events,
+            )
+            ack = self._transport.push(batch)
+            sent = {event.event_id for event in queue.events}
+            # only acks for events we sent count; a confused answer cannot mark others sent
+            acks = [a for a in ack.acks if a.event_id in sent]
+            marked, bad = self._ledger.acknowledge(acks, now=self._clock())
+            for a in acks:
+                if a.status == "rejected":
+                    log.warning("the server rejected event %s: %s", a.event_id, a.reason)
+            counts[0] += marked
+            counts[1] += bad
+            counts[2] += 1
+            if marked == 0:
+                # the server answered but acknowledged nothing of ours: do not spin
+                raise SyncUnavailable("The server acknowledged none of the events sent.")
+
+    def pull_all(self, progress: Callable[[int, int, bool], None] | None = None) -> tuple[int, int]:
+        """Pull and apply pages until none is left; returns (pages, changes).
+
+        Args:
+            progress: called after each page with (changes so far, bytes so far, done).
+
+        Raises:
+            SyncError: a pull failed; pages applied before stay applied.
+        """
+        pages = changes = received = 0
+        while True:
+            page, size = self._transport.pull(self._ledger.cursor(), self._page_size)
+            applied = self._ledger.apply(page, store_id=self._store_id, now=self._clock())
+            pages += 1
+            changes += len(page.changes)
+            received += size
+            if self._on_applied is not None and applied.changes:
+                self._on_applied(applied)
+            if progress is not None:
+                progress(changes, received, not page.has_more)
+            if not page.has_more:
+                return pages, changes
+
+    def run_once(self) -> Cycle:
+        """One push-pull-reprice cycle; errors are caught, recorded and returned."""
+        tally = [0, 0, 0]
+        pages = changes = repriced = 0
+        error: SyncError | None = None
+        try:
+            self.push_all(tally)
+            pages, changes = self.pull_all()
+        except SyncError as exc:
+            error = exc
+        pushed, rejected, batches = tally
+        try:
+            repriced = self._ledger.reprice(store_id=self._store_id, now=self._clock())
+        except Exception:  # pragma: no cover - a local database failure is logged, not fatal
+            log.exception("re-pricing failed")
+        now = self._clock()
+        if error is None:
+            self._failures = 0
+            self._ledger.note(now=now, error=None, contact=True)
+            self._set(state="online", last_contact=now, message="", next_try_in=None)
+        elif isinstance(error, TerminalRevoked):
+            self._ledger.mark_revoked(now, str(error))
+            self._ledger.note(now=now, error=str(error), contact=True)
+            self._set(state="revoked", message=str(error), next_try_in=None)
+            self._stop.set()
+        else:
+            self._failures += 1
+            wait = self._wait_after(error)
+            contact = isinstance(error, SyncRefused)
+            self._ledger.note(now=now, error=str(error), contact=contact)
+            self._set(state="offline", message=str(error), next_try_in=wait)
+        return Cycle(pushed, rejected, batches, pages, changes, repriced, error)
+
+    def _wait_after(self, error: SyncError) -> float:
+        if isinstance(error, SyncRefused):
+            return REFUSED_WAIT_SECONDS
+        retry_after = error.retry_after if isinstance(error, SyncUnavailable) else None
+        return backoff_delay(self._failures, self._rng, retry_after=retry_after)
+
+    # ------------------------------------------------------------------ thread
+    def start(self) -> None:
+        """Start the background thread (once)."""
+        if self._thread is not None:
+            return
+        record = self._ledger.enrolment()
+        if record is not None and record.revoked_at:
+            self._set(state="revoked", message=record.revoked_reason or "This till was revoked.")
+            return
+        self._thread = threading.Thread(target=self._loop, name="galla-sync", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Run a cycle soon (after a sale, so it leaves the till quickly when online).
+
+        While offline the back-off stands: a busy till must not hammer a failing server.
+        """
+        if self._status.state in ("online", "starting"):
+            self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after the request in flight, if any."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._status.state != "revoked":
+            self._set(state="stopped")
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                cycle = self.run_once()
+            except Exception as exc:  # never let the thread die silently
+                log.exception("sync cycle failed")
+                self._failures += 1
+                self._set(state="offline", message=f"Sync failed on this till: {exc}")
+                wait = backoff_delay(self._failures, self._rng)
+            else:
+                if cycle.error is None:
+                    wait = self._idle
+                else:
+                    status = self._status
+                    wait = status.next_try_in if status.next_try_in is not None else self._idle
+            if self._stop.is_set():
+                break
+            self._wake.wait(timeout=max(0.0, wait))
+            self._wake.clear()
