@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sync_server.db.session import Database
 from sync_server.lib.clock import Clock, system_clock
+from sync_server.lib.gate import PushGate
 from sync_server.lib.security import Argon2Parameters, Secrets, TokenCodec
 from sync_server.settings import ServerSettings
 
@@ -24,6 +25,7 @@ class AppContext:
     key: bytes = field(init=False)
     hasher: Secrets.Hasher = field(init=False)
     tokens: TokenCodec = field(init=False)
+    push_gate: PushGate = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -33,6 +35,7 @@ class AppContext:
             s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism
         ).hasher()
         self.tokens = TokenCodec(self.key, timedelta(minutes=s.access_token_minutes))
+        self.push_gate = PushGate(s.push_concurrency, s.push_queue)
 
     def digest(self, secret: str) -> str:
         """Keyed digest of an opaque secret, as stored in the database."""

@@ -1,0 +1,1 @@
+"""Sync: terminals push their events here, applied exactly once; admins review the findings."""
