@@ -183,7 +183,9 @@ async def _seed_catalog(ctx: AppContext, company_id: object, store_ids: list[obj
                 "updated_at": now,
             }
         )
-        barcodes.append({"company_id": company_id, "code": item.barcode, "product_id": pid})
+        barcodes.append(
+            {"company_id": company_id, "code": item.barcode, "product_id": pid, "id": new_id()}
+        )
         prices.append(
             {
                 "company_id": company_id,

@@ -27,7 +27,8 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_the_rule_checks_every_domain_area() -> None:
     areas = {p.parent.name for p in NO_HTTP if p.parent.parent.name == "domain"}
-    assert areas == {"accounts", "companies", "terminals", "health"}
+    # at least these; every new area with services or schemas is picked up by the glob
+    assert areas >= {"accounts", "companies", "terminals", "health", "changes"}
 
 
 @pytest.mark.parametrize("path", NO_HTTP, ids=lambda p: str(p.relative_to(SERVER)))

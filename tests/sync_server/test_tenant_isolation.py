@@ -95,6 +95,7 @@ CASES: dict[tuple[str, str], Case] = {
         frozenset({400}), body={"code": "ZZZZ-ZZZZ"}, why="public: only B's secret code enrols"
     ),
     ("GET", "/api/v1/terminal/me"): Case(why="terminals only"),
+    ("GET", "/api/v1/sync/pull"): Case(why="terminals only; a terminal pulls its own company"),
 }
 
 PUBLIC = {
@@ -223,8 +224,8 @@ async def test_company_a_terminal_reaches_nothing_of_company_b_on_any_route(
     for (method, path), case in sorted(CASES.items()):
         response = await call(server, method, path, case, world, world.a_terminal)
         allowed = case.expect if (method, path) in PUBLIC else DENIED | {401}
-        if (method, path) == ("GET", "/api/v1/terminal/me"):
-            allowed = frozenset({200})  # its own identity, checked for leaks below
+        if (method, path) in {("GET", "/api/v1/terminal/me"), ("GET", "/api/v1/sync/pull")}:
+            allowed = frozenset({200})  # its own identity / feed, checked for leaks below
         if response.status_code not in allowed:
             failures.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
         assert leaked(response, world) == [], f"{method} {path}"

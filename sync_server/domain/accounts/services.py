@@ -39,6 +39,7 @@ from sync_server.domain.accounts.schemas import (
     UserUpdate,
     UserView,
 )
+from sync_server.domain.changes.entities import record_users
 from sync_server.lib.context import AppContext
 from sync_server.lib.errors import (
     CompanySuspended,
@@ -523,7 +524,7 @@ async def create_user(ctx: AppContext, actor: Principal, body: UserCreate) -> Us
         session.add(user)
         await session.flush()
         await _replace_grants(session, company_id, user.id, body.roles, now)
-        await session.flush()
+        await record_users(session, company_id, [user.id], now)
         return (await _views(session, company_id, [user]))[0]
 
 
@@ -597,7 +598,7 @@ async def update_user(
                 raise InvalidInput("you cannot remove your own admin role", field="roles")
             await _replace_grants(session, company_id, user.id, body.roles, now)
         user.updated_at = now
-        await session.flush()
+        await record_users(session, company_id, [user.id], now)
         return (await _views(session, company_id, [user]))[0]
 
 
@@ -609,6 +610,7 @@ async def set_pin(ctx: AppContext, actor: Principal, user_id: uuid.UUID, body: P
         user = await _user(session, company_id, user_id)
         user.pin_hash = pin_hash
         user.updated_at = ctx.clock()
+        await record_users(session, company_id, [user.id], user.updated_at)
 
 
 async def create_platform_admin(ctx: AppContext, email: str, password: str) -> uuid.UUID:

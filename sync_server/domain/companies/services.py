@@ -17,6 +17,7 @@ from shared.errors import GstinError
 from shared.gstin import state_name, validate_gstin
 from sync_server.db import models as m
 from sync_server.db.session import lock_company
+from sync_server.domain.changes.entities import record_store
 from sync_server.domain.companies.schemas import (
     PLANS,
     CompanyCreate,
@@ -301,6 +302,7 @@ async def create_store(ctx: AppContext, actor: Principal, body: StoreCreate) -> 
             updated_at=now,
         )
         session.add(store)
+        await record_store(session, company_id, store.id, now)
         return _store_view(store)
 
 
@@ -326,4 +328,5 @@ async def update_store(
                 await _check_store_limit(session, company_id)
             store.active = body.active
         store.updated_at = ctx.clock()
+        await record_store(session, company_id, store.id, store.updated_at)
         return _store_view(store)
