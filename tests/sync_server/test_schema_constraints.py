@@ -186,15 +186,26 @@ async def test_quantities_keep_three_decimals_and_reservations_must_be_positive(
         company_id=cid,
         id=uuid.uuid4(),
         store_id=store,
-        product_id=item.id,
-        quantity=Decimal(0),
-        reason="customer hold",
+        kind="hold",
+        reference="customer hold",
         status="held",
+        fingerprint="0" * 64,
         expires_at=NOW,
         created_at=NOW,
+        updated_at=NOW,
     )
-    with pytest.raises(IntegrityError, match="ck_reservations_quantity"):
-        await insert(db, cid, hold)
+    await insert(db, cid, hold)
+    line = m.ReservationLine(
+        company_id=cid,
+        reservation_id=hold.id,
+        product_id=item.id,
+        store_id=store,
+        quantity=Decimal(0),
+        held=True,
+        expires_at=NOW,
+    )
+    with pytest.raises(IntegrityError, match="ck_reservation_lines_quantity"):
+        await insert(db, cid, line)
 
 
 async def test_an_event_is_applied_once_per_company(

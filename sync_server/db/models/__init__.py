@@ -9,6 +9,7 @@ from sync_server.db.models._changes import (
     GlobalChange,
     GlobalChangeCounter,
 )
+from sync_server.db.models._jobs import JobRun
 from sync_server.db.models._sales import (
     CashMovement,
     CreditNote,
@@ -19,7 +20,14 @@ from sync_server.db.models._sales import (
     SaleLine,
     Shift,
 )
-from sync_server.db.models._stock import Reservation, StockLevel, StockMovement
+from sync_server.db.models._stock import (
+    Reservation,
+    ReservationLine,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
 from sync_server.db.models._sync import (
     AppliedEvent,
     AuditEvent,
@@ -58,6 +66,7 @@ __all__ = (
     "GlobalChange",
     "GlobalChangeCounter",
     "GstRate",
+    "JobRun",
     "Membership",
     "Payment",
     "Price",
@@ -66,6 +75,7 @@ __all__ = (
     "RefreshToken",
     "RefundTender",
     "Reservation",
+    "ReservationLine",
     "Sale",
     "SaleLine",
     "Shift",
@@ -74,6 +84,8 @@ __all__ = (
     "Store",
     "SyncException",
     "Terminal",
+    "Transfer",
+    "TransferLine",
     "User",
 )
 
@@ -86,9 +98,10 @@ GLOBAL_TABLES = frozenset(
         "gst_rates",
         "global_changes",
         "global_change_counter",
+        "job_runs",
     }
 )
 """Tables without ``company_id`` (``companies`` is keyed by its own id and RLS-scoped by it)."""
 
-PLATFORM_ONLY_TABLES = frozenset({"accounts", "refresh_tokens", "auth_attempts"})
+PLATFORM_ONLY_TABLES = frozenset({"accounts", "refresh_tokens", "auth_attempts", "job_runs"})
 """Credential tables the tenant role cannot touch at all; only the platform session reads them."""

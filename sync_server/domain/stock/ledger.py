@@ -8,14 +8,18 @@ It is built for the push path (tens of thousands of sale lines a second), so it 
 handful of set-based statements per call whatever the batch size, through the session's
 asyncpg connection with arrays and ``unnest``:
 
-1. insert the missing ``stock_levels`` rows (``on_hand`` 0) in key order, ``ON CONFLICT DO
-   NOTHING``;
-2. lock every touched row with one ``SELECT ... ORDER BY store_id, product_id FOR UPDATE``.
-   Every writer of ``stock_levels`` (pushes, reservations, transfers, the cleanup job) locks
-   in this one order, so concurrent batches over overlapping products wait for each other but
-   never deadlock;
-3. apply each key's net change with one ``UPDATE ... FROM unnest(...)``;
-4. insert the movement rows (counts included) with one ``INSERT ... SELECT unnest(...)``.
+1. one ``INSERT INTO stock_levels ... SELECT ... ORDER BY store_id, product_id ON CONFLICT
+   DO UPDATE SET on_hand = on_hand + delta RETURNING ...``: it makes the missing level rows,
+   locks every touched row and applies each key's net change, *in key order*. Rows are
+   inserted or locked one at a time in the order the sorted ``SELECT`` yields them, so this is
+   the same fixed-order lock as a separate ``SELECT ... ORDER BY ... FOR UPDATE`` (concurrent
+   batches over overlapping products wait for each other but never deadlock), for one
+   statement and one index probe per key instead of three. Every writer of ``stock_levels``
+   (pushes, reservations, transfers, the cleanup job) locks level rows in this one order;
+2. only when there are counts: one ``UPDATE ... FROM unnest(...)`` for the count
+   differences, on rows the first statement already holds;
+3. one ``INSERT INTO stock_movements ... SELECT ... unnest(...)`` for the movement rows,
+   counts included (their ids: one UUIDv7 per call, numbered per row by the database).
 
 Counts are applied after the movements of the same call: a count's booked difference is the
 counted quantity minus on hand at that point, so the count's figure is what remains.
@@ -130,14 +134,16 @@ class Drift:
     ledger_sum: Decimal
 
 
-_ENSURE = """
-INSERT INTO stock_levels (company_id, store_id, product_id, on_hand, reserved, updated_at)
-SELECT $1::uuid, k.store_id, k.product_id, 0, 0, $4::timestamptz
-FROM unnest($2::uuid[], $3::uuid[]) AS k(store_id, product_id)
+_UPSERT = """
+INSERT INTO stock_levels AS l (company_id, store_id, product_id, on_hand, reserved, updated_at)
+SELECT $1::uuid, k.store_id, k.product_id, k.delta, 0, $5::timestamptz
+FROM unnest($2::uuid[], $3::uuid[], $4::numeric[]) AS k(store_id, product_id, delta)
 WHERE EXISTS (SELECT 1 FROM products AS p WHERE p.company_id = $1::uuid AND p.id = k.product_id)
   AND EXISTS (SELECT 1 FROM stores AS s WHERE s.company_id = $1::uuid AND s.id = k.store_id)
 ORDER BY k.store_id, k.product_id
-ON CONFLICT DO NOTHING
+ON CONFLICT (company_id, store_id, product_id)
+DO UPDATE SET on_hand = l.on_hand + excluded.on_hand, updated_at = excluded.updated_at
+RETURNING l.store_id, l.product_id, l.on_hand, l.reserved
 """
 
 _KNOWN = """
@@ -145,19 +151,9 @@ SELECT (SELECT array_agg(id) FROM products WHERE company_id = $1::uuid AND id = 
        (SELECT array_agg(id) FROM stores WHERE company_id = $1::uuid AND id = ANY($2::uuid[]))
 """
 
-_LOCK = """
-SELECT l.store_id, l.product_id, l.on_hand, l.reserved
-FROM stock_levels AS l
-JOIN unnest($2::uuid[], $3::uuid[]) AS k(store_id, product_id)
-  ON l.store_id = k.store_id AND l.product_id = k.product_id
-WHERE l.company_id = $1::uuid
-ORDER BY l.store_id, l.product_id
-FOR UPDATE OF l
-"""
-
-_UPDATE = """
+_SET_COUNTED = """
 UPDATE stock_levels AS l
-SET on_hand = l.on_hand + d.delta, updated_at = $5::timestamptz
+SET on_hand = l.on_hand + d.delta
 FROM unnest($2::uuid[], $3::uuid[], $4::numeric[]) AS d(store_id, product_id, delta)
 WHERE l.company_id = $1::uuid AND l.store_id = d.store_id AND l.product_id = d.product_id
 """
@@ -166,11 +162,10 @@ _INSERT_MOVEMENTS = """
 INSERT INTO stock_movements
     (company_id, id, store_id, product_id, quantity, reason, reference_id, occurred_at,
      recorded_at)
-SELECT $1::uuid, r.id, r.store_id, r.product_id, r.quantity, r.reason, r.reference_id,
-       r.occurred_at, $9::timestamptz
-FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[], $6::text[], $7::uuid[],
-            $8::timestamptz[])
-    AS r(id, store_id, product_id, quantity, reason, reference_id, occurred_at)
+SELECT $1::uuid, ($2::text || lpad(to_hex(r.n - 1), 8, '0'))::uuid, r.store_id, r.product_id,
+       r.quantity, r.reason, r.reference_id, r.occurred_at, $9::timestamptz
+FROM unnest($3::uuid[], $4::uuid[], $5::numeric[], $6::text[], $7::uuid[], $8::timestamptz[])
+    WITH ORDINALITY AS r(store_id, product_id, quantity, reason, reference_id, occurred_at, n)
 """
 
 
@@ -225,8 +220,8 @@ async def apply_movements(
     """Book ``movements`` and ``counts`` in the ledger and move the stock levels they touch.
 
     Runs inside the caller's open tenant transaction (``Database.tenant(company_id)``); the
-    touched ``stock_levels`` rows stay locked until the caller commits. Four statements run
-    whatever the size of the batch (none when both sequences are empty).
+    touched ``stock_levels`` rows stay locked until the caller commits. Two statements run
+    whatever the size of the batch (three with counts, none when both sequences are empty).
 
     Args:
         session: the caller's tenant session for ``company_id``.
@@ -248,65 +243,67 @@ async def apply_movements(
     """
     if not movements and not counts:
         return []
-    net: dict[Key, Decimal] = {}
-    for i, mv in enumerate(movements):
-        if mv.reason not in REASONS:
-            raise InvalidMovement(
-                f"movement {i}: reason {mv.reason!r} is not one of {sorted(REASONS)}"
-            )
-        _check_quantity(mv.quantity, "movement", i)
-        _check_time(mv.occurred_at, "movement", i)
-        key = (mv.store_id, mv.product_id)
-        net[key] = net.get(key, _ZERO) + mv.quantity
-    for i, count in enumerate(counts):
-        _check_quantity(count.counted, "count", i)
-        _check_time(count.occurred_at, "count", i)
-        if count.counted < 0:
-            raise InvalidMovement(f"count {i}: counted quantity {count.counted} is negative")
-        net.setdefault((count.store_id, count.product_id), _ZERO)
+    _validate(movements, counts)
+    # keys as ints: hashing and sorting uuid.UUID objects is slow Python code
+    net: dict[tuple[int, int], Decimal] = {}
+    named: dict[tuple[int, int], Key] = {}
+    for mv in movements:
+        key = (mv.store_id.int, mv.product_id.int)
+        if key in net:
+            net[key] += mv.quantity
+        else:
+            net[key] = mv.quantity
+            named[key] = (mv.store_id, mv.product_id)
+    for count in counts:
+        key = (count.store_id.int, count.product_id.int)
+        if key not in net:
+            net[key] = _ZERO
+            named[key] = (count.store_id, count.product_id)
 
     keys = sorted(net)
-    stores = [k[0] for k in keys]
-    products = [k[1] for k in keys]
     conn = await driver_connection(session)
     # unknown ids are left out here (a foreign-key failure would abort the caller's
     # transaction and, under RLS, not even say which id), then named below
-    await conn.execute(_ENSURE, company_id, stores, products, recorded_at)
-    locked = await conn.fetch(_LOCK, company_id, stores, products)
-    before: dict[Key, tuple[Decimal, Decimal]] = {
-        (row[0], row[1]): (row[2], row[3]) for row in locked
-    }
-    if len(before) != len(keys):
-        raise await _unknown_reference(conn, company_id, [k for k in keys if k not in before])
+    rows = await conn.fetch(
+        _UPSERT,
+        company_id,
+        [named[k][0] for k in keys],
+        [named[k][1] for k in keys],
+        [net[k] for k in keys],
+        recorded_at,
+    )
+    after = {(r[0].int, r[1].int): (r[2], r[3]) for r in rows}
+    if len(after) != len(keys):
+        missing = [named[k] for k in keys if k not in after]
+        raise await _unknown_reference(conn, company_id, missing)
+    before = {k: after[k][0] - net[k] for k in keys}
 
     count_quantities: list[Decimal] = []
     if counts:
-        running = {k: before[k][0] + net[k] for k in {(c.store_id, c.product_id) for c in counts}}
+        running: dict[tuple[int, int], Decimal] = {}
         for count in counts:
-            key = (count.store_id, count.product_id)
-            difference = count.counted - running[key]
+            key = (count.store_id.int, count.product_id.int)
+            current = running.get(key, after[key][0])
+            count_quantities.append(count.counted - current)
             running[key] = count.counted
-            net[key] += difference
-            count_quantities.append(difference)
+        extra = {k: running[k] - after[k][0] for k in running}
+        changed = sorted(k for k, d in extra.items() if d != 0)
+        if changed:  # the upsert holds these rows' locks already
+            await conn.execute(
+                _SET_COUNTED,
+                company_id,
+                [named[k][0] for k in changed],
+                [named[k][1] for k in changed],
+                [extra[k] for k in changed],
+            )
+        for k, d in extra.items():
+            net[k] += d
 
-    changed = [k for k in keys if net[k] != 0]
-    if changed:
-        await conn.execute(
-            _UPDATE,
-            company_id,
-            [k[0] for k in changed],
-            [k[1] for k in changed],
-            [net[k] for k in changed],
-            recorded_at,
-        )
-
-    total = len(movements) + len(counts)
-    base = new_id().int & ~((1 << 32) - 1)  # one v7 id, then consecutive low bits per row
-    ids = [uuid.UUID(int=base + i) for i in range(total)]
+    # one UUIDv7 for the batch; the database numbers the rows in its last 32 bits
     await conn.execute(
         _INSERT_MOVEMENTS,
         company_id,
-        ids,
+        new_id().hex[:24],
         [mv.store_id for mv in movements] + [c.store_id for c in counts],
         [mv.product_id for mv in movements] + [c.product_id for c in counts],
         [mv.quantity for mv in movements] + count_quantities,
@@ -316,20 +313,40 @@ async def apply_movements(
         recorded_at,
     )
 
-    changes = []
-    for key in keys:
-        on_hand, reserved = before[key]
-        changes.append(
-            LevelChange(
-                store_id=key[0],
-                product_id=key[1],
-                delta=net[key],
-                on_hand_before=on_hand,
-                on_hand_after=on_hand + net[key],
-                reserved=reserved,
-            )
+    return [
+        LevelChange(
+            store_id=named[key][0],
+            product_id=named[key][1],
+            delta=net[key],
+            on_hand_before=before[key],
+            on_hand_after=before[key] + net[key],
+            reserved=after[key][1],
         )
-    return changes
+        for key in keys
+    ]
+
+
+def _validate(movements: Sequence[Movement], counts: Sequence[Count]) -> None:
+    """Refuse the batch before any statement runs (distinct values are checked once)."""
+    quantities: set[Decimal] = set()
+    times: set[datetime] = set()
+    for i, mv in enumerate(movements):
+        if mv.reason not in REASONS:
+            raise InvalidMovement(
+                f"movement {i}: reason {mv.reason!r} is not one of {sorted(REASONS)}"
+            )
+        q = mv.quantity
+        if type(q) is not Decimal or q not in quantities:
+            _check_quantity(q, "movement", i)
+            quantities.add(q)
+        if mv.occurred_at not in times:
+            _check_time(mv.occurred_at, "movement", i)
+            times.add(mv.occurred_at)
+    for i, count in enumerate(counts):
+        _check_quantity(count.counted, "count", i)
+        _check_time(count.occurred_at, "count", i)
+        if count.counted < 0:
+            raise InvalidMovement(f"count {i}: counted quantity {count.counted} is negative")
 
 
 _DRIFT = """
