@@ -44,6 +44,9 @@ from desktop.services.sale import SaleSession
 from desktop.services.shifts import Shifts
 from desktop.settings import Settings
 from desktop.store.sqlite_store import SqliteStore
+from desktop.sync.pricing import citing_prices
+from desktop.sync.service import TillSync, apply_identity, read_identity
+from desktop.sync.wiring import make_sync
 from shared.ids import IdFactory
 
 __all__ = ("SystemClock", "Till", "build", "make_scanner", "receipt_extras")
@@ -80,6 +83,7 @@ class Till:
         scanner: the serial or camera scanner (``None`` for a wedge: the UI filters keys).
         display: the pole display (``None`` for none or the Qt customer window).
         demo: whether the till runs in demo mode.
+        sync: enrolment and background sync with the server (:mod:`desktop.sync`).
     """
 
     settings: Settings
@@ -96,6 +100,7 @@ class Till:
     scanner: Scanner | None = None
     display: CustomerDisplay | None = None
     demo: bool = False
+    sync: TillSync | None = None
 
     @property
     def hardware(self) -> HardwareSettings:
@@ -137,6 +142,8 @@ class Till:
             self.display.close()
         if self.printing is not None:
             self.printing.close()
+        if self.sync is not None:
+            self.sync.close()
         self.store.close()
 
 
@@ -196,6 +203,9 @@ def build(
         DeviceConfigError: the printer's library (pyusb, pycups) is missing.
     """
     the_clock = clock or SystemClock()
+    # an enrolled till is who the server says it is: ids, codes, receipt header, limits
+    identity = read_identity(settings.database_path)
+    settings = apply_identity(settings, identity)
     hardware = settings.hardware()
     id_factory = ids or IdFactory(clock_ms=lambda: time.time_ns() // 1_000_000, entropy=os.urandom)
     store = SqliteStore(
@@ -219,7 +229,7 @@ def build(
     the_printer: ReceiptPrinter = printing.till_printer if printing else printer  # type: ignore[assignment]
     the_drawer: CashDrawer = drawer or (printing.till_printer if printing else FakeDrawer())
     context = TillContext(
-        store=store,
+        store=citing_prices(store, settings.store_id) if identity else store,
         clock=the_clock,
         ids=id_factory,
         printer=the_printer,
@@ -262,4 +272,5 @@ def build(
         scanner=make_scanner(hardware),
         display=make_display(hardware.display),
         demo=demo,
+        sync=make_sync(store, settings.data_dir, the_clock.now),
     )

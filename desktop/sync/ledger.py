@@ -267,12 +267,26 @@ class Ledger:
         )
 
     # ------------------------------------------------------------------ outbox
-    def outgoing(self, limit: int) -> Outgoing:
-        """The oldest ``limit`` unsent events, with the queue's depth and age."""
+    def outgoing(self, limit: int, max_bytes: int | None = None) -> Outgoing:
+        """The oldest unsent events, with the queue's depth and age.
+
+        Args:
+            limit: the most events to return.
+            max_bytes: stop before the events' JSON passes this many bytes (the first event
+                is always returned, so one large event cannot block the queue).
+        """
         conn = self._read()
         rows = conn.execute(
             "SELECT payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", (limit,)
         ).fetchall()
+        if max_bytes is not None:
+            total, kept = 0, 0
+            for row in rows:
+                total += len(row[0])
+                if kept and total > max_bytes:
+                    break
+                kept += 1
+            rows = rows[:kept]
         depth, oldest = conn.execute(
             "SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL"
         ).fetchone()

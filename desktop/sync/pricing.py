@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import msgspec
@@ -26,7 +26,9 @@ from desktop.store.connection import connect
 from desktop.sync.apply import utc_text
 from shared.protocol import SaleCompleted
 
-__all__ = ("PriceCitingStore", "cite_prices")
+__all__ = ("PriceCitingStore", "cite_prices", "citing_prices")
+
+T = TypeVar("T")
 
 
 class _Reader:
@@ -113,3 +115,8 @@ class PriceCitingStore:
             return event
 
         return self._inner.commit_document(series_kind, on, build, cited, audits)
+
+
+def citing_prices(store: T, store_id: str) -> T:
+    """``store`` wrapped in a :class:`PriceCitingStore`, typed as the store itself."""
+    return cast(T, PriceCitingStore(store, store_id))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -208,6 +209,20 @@ class TillSync:
         self._worker_options = worker_options
         self._client: SyncClient | None = None
         self._worker: SyncWorker | None = None
+        self.store_settings_changed = threading.Event()
+        self.rates_changed = threading.Event()
+        self.users_changed = threading.Event()
+
+    def _applied(self, applied: Applied) -> None:
+        # runs on the sync thread: only flags here; the till acts on them between sales
+        if applied.rates_changed:
+            self.rates_changed.set()
+        if applied.users_changed:
+            self.users_changed.set()
+        if applied.store_settings is not None:
+            self.store_settings_changed.set()
+        if self._on_applied is not None:
+            self._on_applied(applied)
 
     # ------------------------------------------------------------------ enrolment
     def enrolment(self) -> EnrolmentRecord | None:
@@ -305,7 +320,7 @@ class TillSync:
                 clock=self._clock,
                 app_version=self._app_version,
                 printer_state=self._printer_state,
-                on_applied=self._on_applied,
+                on_applied=self._applied,
                 **self._worker_options,
             )
         return self._worker

@@ -40,6 +40,7 @@ from shared.protocol import (
     PushAck,
     PushBatch,
     TerminalStatus,
+    encode,
 )
 
 __all__ = (
@@ -60,6 +61,8 @@ PAGE_SIZE = 5000
 IDLE_SECONDS = 10.0
 #: The longest wait between tries while the server is unreachable.
 MAX_BACKOFF_SECONDS = 300.0
+#: The most event JSON one push carries (the server's default body limit is 1 MiB).
+MAX_BATCH_BYTES = 800_000
 #: Wait after a refusal that retrying alone will not fix (suspended company, bad request).
 REFUSED_WAIT_SECONDS = 300.0
 
@@ -170,6 +173,8 @@ class SyncWorker:
         batch_size: events per push (at most 500).
         page_size: changes per pull page.
         idle_seconds: the wait between cycles when all is well.
+        terminal_id: this terminal (default: read from the enrolment).
+        max_batch_bytes: the most event JSON per push; halved on a 413 answer.
     """
 
     def __init__(
@@ -187,6 +192,7 @@ class SyncWorker:
         page_size: int = PAGE_SIZE,
         idle_seconds: float = IDLE_SECONDS,
         terminal_id: str | None = None,
+        max_batch_bytes: int = MAX_BATCH_BYTES,
     ) -> None:
         if not 1 <= batch_size <= MAX_EVENTS_PER_BATCH:
             raise ValueError(f"batch_size must be 1..{MAX_EVENTS_PER_BATCH}, got {batch_size}")
@@ -202,6 +208,7 @@ class SyncWorker:
         self._page_size = page_size
         self._idle = idle_seconds
         self._terminal_id = terminal_id
+        self._max_bytes = max_batch_bytes
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -246,7 +253,7 @@ class SyncWorker:
         """
         counts = tally if tally is not None else [0, 0, 0]
         while True:
-            queue = self._ledger.outgoing(self._batch_size)
+            queue = self._ledger.outgoing(self._batch_size, self._max_bytes)
             if not queue.events:
                 return counts[0], counts[1], counts[2]
             batch = PushBatch(
@@ -260,7 +267,17 @@ class SyncWorker:
                 ),
                 events=queue.events,
             )
-            ack = self._transport.push(batch)
+            try:
+                ack = self._transport.push(batch)
+            except SyncRefused as exc:
+                if exc.status != 413 or len(queue.events) == 1:
+                    raise
+                # the server's body limit is lower than ours: send smaller batches from now on
+                self._max_bytes = max(1, sum(len(encode(e)) for e in queue.events) // 2)
+                log.warning(
+                    "push too large for the server; batches now <= %d bytes", self._max_bytes
+                )
+                continue
             sent = {event.event_id for event in queue.events}
             # only acks for events we sent count; a confused answer cannot mark others sent
             acks = [a for a in ack.acks if a.event_id in sent]

@@ -14,7 +14,7 @@ from desktop.store.sqlite_store import SqliteStore
 from desktop.sync.errors import SyncRefused, SyncUnavailable, TerminalRevoked
 from desktop.sync.ledger import Ledger
 from desktop.sync.worker import SyncWorker, backoff_delay
-from shared.protocol import PROTOCOL_VERSION, EventAck, PullPage, PushAck, PushBatch
+from shared.protocol import PROTOCOL_VERSION, EventAck, PullPage, PushAck, PushBatch, encode
 from tests.desktop.sync import factory as f
 
 NOW = datetime(2026, 5, 9, 5, 0, tzinfo=UTC)
@@ -251,3 +251,22 @@ def test_status_reports_the_age_of_the_oldest_unsent_event(
     status = worker(enrolled, FakeServer()).status()
     assert status.pending == 1
     assert status.oldest_pending == NOW - timedelta(hours=3)
+
+
+def test_batches_stay_under_the_byte_limit_and_shrink_on_413(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    make_events(store, 20)
+    server = FakeServer()
+    sizes = [len(encode(e)) for e in enrolled.outgoing(20).events]
+    sync = worker(enrolled, server, max_batch_bytes=max(sizes) * 5)
+    assert sync.run_once().pushed == 20
+    assert max(len(b.events) for b in server.batches) == 5
+    make_events(store, 8)
+    server = FakeServer()
+    server.failures = [SyncRefused("too large", status=413)]
+    sync = worker(enrolled, server)
+    cycle = sync.run_once()
+    assert cycle.error is None
+    assert cycle.pushed == 8
+    assert len(server.batches) >= 2
