@@ -15,6 +15,7 @@ from sync_server.domain.accounts.controllers import AuthController, UserControll
 from sync_server.domain.changes.controllers import PullController
 from sync_server.domain.companies.controllers import CompanyController, StoreController
 from sync_server.domain.health.controllers import HealthController
+from sync_server.domain.sync.controllers import PushController, SyncReviewController
 from sync_server.domain.terminals.controllers import (
     EnrolmentController,
     TerminalController,
@@ -43,6 +44,8 @@ ROUTE_HANDLERS = (
     EnrolmentController,
     TerminalSelfController,
     PullController,
+    PushController,
+    SyncReviewController,
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from sync_server.app import create_app
 from sync_server.settings import ServerSettings
@@ -96,6 +97,37 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/terminal/me"): Case(why="terminals only"),
     ("GET", "/api/v1/sync/pull"): Case(why="terminals only; a terminal pulls its own company"),
+    ("POST", "/api/v1/sync/push"): Case(
+        body={
+            "protocol_version": 1,
+            "terminal_id": "{terminal_id}",
+            "status": {"app_version": "1.0.0", "queue_depth": 1, "printer": "ok"},
+            "events": [
+                {
+                    "event_id": "019a0000-0000-7000-8000-000000000001",
+                    "seq": 1,
+                    "occurred_at": "2026-07-01T10:00:00+05:30",
+                    "payload": {
+                        "kind": "shift_opened",
+                        "shift_id": "019a0000-0000-7000-8000-000000000002",
+                        "store_id": "{store_id}",
+                        "terminal_id": "{terminal_id}",
+                        "cashier_id": "{user_id}",
+                        "opening_float_paise": 0,
+                    },
+                }
+            ],
+        },
+        why="terminals only, and only their own batches: B's terminal id is refused",
+    ),
+    ("GET", "/api/v1/sync/exceptions"): Case(frozenset({200})),
+    ("GET", "/api/v1/sync/exceptions/{exception_id}"): Case(),
+    ("POST", "/api/v1/sync/exceptions/{exception_id}/resolve"): Case(
+        body={"action": "acknowledge"}
+    ),
+    ("GET", "/api/v1/sync/quarantine"): Case(frozenset({200})),
+    ("GET", "/api/v1/sync/quarantine/{quarantine_id}"): Case(),
+    ("POST", "/api/v1/sync/quarantine/{quarantine_id}/resolve"): Case(body={"action": "dismiss"}),
 }
 
 PUBLIC = {
@@ -141,6 +173,7 @@ async def world(server: Server) -> World:
         },
         headers=b.auth,
     )
+    exception_id, quarantine_id = await _b_sync_findings(server, b_enrolled)
     return World(
         a=a,
         b=b,
@@ -151,8 +184,47 @@ async def world(server: Server) -> World:
             "store_id": b_store,
             "user_id": uuid.UUID(b_user.json()["id"]),
             "terminal_id": uuid.UUID(b_enrolled["terminal_id"]),
+            "exception_id": exception_id,
+            "quarantine_id": quarantine_id,
         },
     )
+
+
+async def _b_sync_findings(server: Server, enrolled: dict[str, Any]) -> tuple[uuid.UUID, uuid.UUID]:
+    """Give B a sync exception (a seq gap) and a quarantined event, and return their ids."""
+    terminal = enrolled["terminal_id"]
+    batch = {
+        "protocol_version": 1,
+        "terminal_id": terminal,
+        "status": {"app_version": "1.0.0", "queue_depth": 2, "printer": "ok"},
+        "events": [
+            {"seq": 4, "payload": {"kind": "mystery"}},
+            {
+                "event_id": "019a0000-0000-7000-8000-0000000000b1",
+                "seq": 5,
+                "occurred_at": "2026-07-01T10:00:00+05:30",
+                "payload": {
+                    "kind": "shift_opened",
+                    "shift_id": "019a0000-0000-7000-8000-0000000000b2",
+                    "store_id": enrolled["store_id"],
+                    "terminal_id": terminal,
+                    "cashier_id": "019a0000-0000-7000-8000-0000000000b3",
+                    "opening_float_paise": 0,
+                },
+            },
+        ],
+    }
+    pushed = await server.client.post(
+        "/api/v1/sync/push",
+        json=batch,
+        headers={"Authorization": f"Bearer {enrolled['credential']}"},
+    )
+    assert pushed.status_code == 200, pushed.text
+    async with server.ctx.db.platform() as session:
+        exception = await session.scalar(text("SELECT id FROM sync_exceptions"))
+        quarantined = await session.scalar(text("SELECT id FROM quarantined_events"))
+    assert exception is not None and quarantined is not None
+    return exception, quarantined
 
 
 def fill(template: Any, world: World) -> Any:
@@ -186,6 +258,14 @@ async def assert_b_untouched(server: Server, world: World) -> None:
     assert store.json()["name"] == "Store B1"
     user = await server.client.get(f"/api/v1/users/{world.b_ids['user_id']}", headers=b.auth)
     assert user.json()["active"] is True
+    review = await server.client.get(
+        f"/api/v1/sync/exceptions/{world.b_ids['exception_id']}", headers=b.auth
+    )
+    assert review.json()["status"] == "open"
+    held = await server.client.get(
+        f"/api/v1/sync/quarantine/{world.b_ids['quarantine_id']}", headers=b.auth
+    )
+    assert held.json()["status"] == "open"
     terminals = (await server.client.get("/api/v1/terminals", headers=b.auth)).json()
     assert [t["status"] for t in terminals] == ["active"]
     users = (await server.client.get("/api/v1/users", headers=b.auth)).json()
