@@ -223,7 +223,8 @@ async def _b_sync_findings(server: Server, enrolled: dict[str, Any]) -> tuple[uu
     async with server.ctx.db.platform() as session:
         exception = await session.scalar(text("SELECT id FROM sync_exceptions"))
         quarantined = await session.scalar(text("SELECT id FROM quarantined_events"))
-    assert exception is not None and quarantined is not None
+    assert exception is not None
+    assert quarantined is not None
     return exception, quarantined
 
 

@@ -539,8 +539,7 @@ async def _number_collisions(
         "WHERE t.company_id = $1 AND t.store_id = $2",
         ctx.company_id,
         ctx.store_id,
-        [d[1] for d in docs],
-        [d[2] for d in docs],
+        *_columns(sorted({(d[1], d[2]) for d in docs}), 2),
     )
     holders: dict[tuple[str, str], list[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(list)
     for r in rows:

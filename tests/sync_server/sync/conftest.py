@@ -341,7 +341,8 @@ class Shop:
     async def sql(self, query: str, **params: Any) -> list[Any]:
         """Run ``query`` as this company (row-level security shows only its rows)."""
         async with self.server.ctx.db.tenant(self.tenant.company_id) as session:
-            return list((await session.execute(text(query), params)).all())
+            result = await session.execute(text(query), params)
+            return list(result.all()) if result.returns_rows else []
 
     async def on_hand(self, item: Item) -> Decimal:
         rows = await self.sql(

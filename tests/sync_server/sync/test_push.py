@@ -229,7 +229,7 @@ async def test_an_invalid_event_is_quarantined_and_does_not_block_the_rest(shop:
     assert "total_paise" in (ack.acks[1].reason or "")
     rows = await shop.sql("SELECT event_id, seq, kind, reason, raw, status FROM quarantined_events")
     assert len(rows) == 1
-    event_id, seq, kind, reason, raw, status = rows[0]
+    event_id, seq, kind, _reason, raw, status = rows[0]
     assert (event_id, seq, kind, status) == (bad.event_id, 2, "sale_completed", "open")
     assert json.loads(raw)["payload"]["total_paise"] == doc["events"][1]["payload"]["total_paise"]
     assert await shop.sql("SELECT count(*) FROM sales") == [(2,)]

@@ -74,9 +74,7 @@ async def test_eight_concurrent_pushers_keep_the_ledger_exact_and_never_deadlock
         assert await ledger_drift(session, shop.tenant.company_id) == []
     assert await shop.sql("SELECT count(*) FROM sales") == [(8 * 300,)]
     assert await shop.sql("SELECT count(*) FROM applied_events") == [(8 * 301,)]
-    oversold = await shop.sql(
-        "SELECT count(*) FROM sync_exceptions WHERE kind = 'oversell'"
-    )
+    oversold = await shop.sql("SELECT count(*) FROM sync_exceptions WHERE kind = 'oversell'")
     assert oversold[0][0] > 0  # 12 products x 100 units cannot cover 2,400 baskets
     marks = await shop.sql("SELECT last_event_seq FROM terminals ORDER BY 1")
     assert marks == [(301,)] * 8
