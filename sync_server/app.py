@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 
 from sync_server.db.session import Database
 from sync_server.domain.accounts.controllers import AuthController, UserController
+from sync_server.domain.catalog.controllers import CatalogController
 from sync_server.domain.changes.controllers import PullController
 from sync_server.domain.companies.controllers import CompanyController, StoreController
 from sync_server.domain.health.controllers import HealthController
@@ -44,6 +45,7 @@ ROUTE_HANDLERS = (
     EnrolmentController,
     TerminalSelfController,
     PullController,
+    CatalogController,
     PushController,
     SyncReviewController,
 )

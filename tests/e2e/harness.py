@@ -339,7 +339,9 @@ class Admin:
                     }
                 )
                 bid = new_id()
-                barcodes.append({"company_id": company, "code": p.barcode, "product_id": p.id, "id": bid})
+                barcodes.append(
+                    {"company_id": company, "code": p.barcode, "product_id": p.id, "id": bid}
+                )
                 prices.append(
                     {
                         "company_id": company,

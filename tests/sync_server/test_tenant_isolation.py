@@ -97,6 +97,26 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/terminal/me"): Case(why="terminals only"),
     ("GET", "/api/v1/sync/pull"): Case(why="terminals only; a terminal pulls its own company"),
+    ("GET", "/api/v1/catalog/products"): Case(frozenset({200}), why="A's own, empty catalog"),
+    ("POST", "/api/v1/catalog/products"): Case(
+        frozenset({400}),
+        body={"sku": "X1", "name": "x", "hsn": "1006", "company_id": "{company_id}"},
+        why="there is no way to name another company: company_id is an unknown field",
+    ),
+    ("GET", "/api/v1/catalog/products/{product_id}"): Case(),
+    ("PATCH", "/api/v1/catalog/products/{product_id}"): Case(body={"name": "hijacked"}),
+    ("DELETE", "/api/v1/catalog/products/{product_id}"): Case(),
+    ("POST", "/api/v1/catalog/products/{product_id}/barcodes"): Case(body={"code": "12345"}),
+    ("DELETE", "/api/v1/catalog/products/{product_id}/barcodes/{code}"): Case(
+        why="B's product is not found, whatever the code"
+    ),
+    ("POST", "/api/v1/catalog/products/{product_id}/prices"): Case(body={"price_paise": 1}),
+    ("DELETE", "/api/v1/catalog/products/{product_id}/prices/{price_id}"): Case(),
+    ("GET", "/api/v1/catalog/gst-rates"): Case(frozenset({200}), why="law, the same for all"),
+    ("POST", "/api/v1/catalog/gst-rates"): Case(
+        body={"hsn": "1006", "rate": "5", "effective_from": "2030-01-01"},
+        why="platform admins only",
+    ),
     ("POST", "/api/v1/sync/push"): Case(
         body={
             "protocol_version": 1,
@@ -174,6 +194,12 @@ async def world(server: Server) -> World:
         headers=b.auth,
     )
     exception_id, quarantine_id = await _b_sync_findings(server, b_enrolled)
+    b_product = await server.client.post(
+        "/api/v1/catalog/products",
+        json={"sku": "B-RICE", "name": "B rice", "hsn": "1006", "price_paise": 100},
+        headers=b.auth,
+    )
+    assert b_product.status_code == 201, b_product.text
     return World(
         a=a,
         b=b,
@@ -184,6 +210,8 @@ async def world(server: Server) -> World:
             "store_id": b_store,
             "user_id": uuid.UUID(b_user.json()["id"]),
             "terminal_id": uuid.UUID(b_enrolled["terminal_id"]),
+            "product_id": uuid.UUID(b_product.json()["id"]),
+            "price_id": uuid.UUID(b_product.json()["prices"][0]["id"]),
             "exception_id": exception_id,
             "quarantine_id": quarantine_id,
         },
@@ -267,6 +295,10 @@ async def assert_b_untouched(server: Server, world: World) -> None:
         f"/api/v1/sync/quarantine/{world.b_ids['quarantine_id']}", headers=b.auth
     )
     assert held.json()["status"] == "open"
+    product = await server.client.get(
+        f"/api/v1/catalog/products/{world.b_ids['product_id']}", headers=b.auth
+    )
+    assert (product.json()["name"], len(product.json()["prices"])) == ("B rice", 1)
     terminals = (await server.client.get("/api/v1/terminals", headers=b.auth)).json()
     assert [t["status"] for t in terminals] == ["active"]
     users = (await server.client.get("/api/v1/users", headers=b.auth)).json()

@@ -1,0 +1,1 @@
+"""The catalog admin area: products, barcodes, prices, GST rates, CSV import."""
