@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from uuid import UUID
 from desktop.devices.display.pole import CustomerDisplay
 from desktop.devices.print_stack import PrintStack
 from desktop.devices.printer.device import Printer
-from desktop.devices.printer.transports import Backend, PrinterSettings
+from desktop.devices.printer.transports import Backend, PrinterSettings, make_printer
 from desktop.devices.scanner.base import Scanner
 from desktop.devices.scanner.camera import FrameScanner
 from desktop.devices.scanner.serial import SerialScanner, SerialScannerSettings
@@ -38,11 +39,11 @@ from desktop.services.context import TillContext
 from desktop.services.events import Terminal
 from desktop.services.fakes import FakeDrawer
 from desktop.services.history import SaleHistory
-from desktop.services.ports import CashDrawer, Clock, PinHasher, ReceiptPrinter
+from desktop.services.ports import AuditDraft, CashDrawer, Clock, PinHasher, ReceiptPrinter
 from desktop.services.returns import Returns
 from desktop.services.sale import SaleSession
 from desktop.services.shifts import Shifts
-from desktop.settings import Settings
+from desktop.settings import Settings, changed_settings, save_settings
 from desktop.store.sqlite_store import SqliteStore
 from desktop.sync.pricing import citing_prices
 from desktop.sync.service import TillSync, apply_identity, read_identity
@@ -133,6 +134,28 @@ class Till:
                 self.display.close()
             self.display = make_display(hardware.display)
         self.settings = settings
+
+    def save_settings(self, changes: Mapping[str, object], user: User) -> Settings:
+        """Write ``changes`` to the settings file, run with them, and audit who changed what.
+
+        Raises:
+            SettingsError: a bad value (nothing is written or changed).
+            DeviceConfigError: the new printer's library is missing (nothing is written).
+        """
+        updated = changed_settings(self.settings, changes)
+        # fail before writing if the chosen printer cannot be driven on this machine
+        make_printer(_printer_settings(updated.hardware().printer, updated, self.demo)).close()
+        updated = save_settings(self.settings_path, self.settings, changes)
+        self.apply(updated)
+        self.store.record_audit(
+            AuditDraft(
+                "settings_changed",
+                user.user_id,
+                self.context.clock.now(),
+                {"changed": ",".join(sorted(changes))},
+            )
+        )
+        return updated
 
     def close(self) -> None:
         """Stop the devices, finish writes and close the database."""

@@ -44,6 +44,7 @@ __all__ = (
     "ENV_PREFIX",
     "SECTIONS",
     "Settings",
+    "changed_settings",
     "default_data_dir",
     "describe_settings",
     "hardware_values",
@@ -457,6 +458,25 @@ def _toml(values: Mapping[str, object]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _converted(changes: Mapping[str, object]) -> dict[str, object]:
+    kinds = {f.name: str(f.type) for f in fields(Settings)}
+    converted: dict[str, object] = {}
+    for key, value in changes.items():
+        if key not in kinds or key == "data_dir":
+            raise SettingsError(key, "is not a till setting")
+        converted[key] = _convert(key, kinds[key], value)
+    return converted
+
+
+def changed_settings(current: Settings, changes: Mapping[str, object]) -> Settings:
+    """``current`` with ``changes`` (by name, as TOML or the screen gives them), validated.
+
+    Raises:
+        SettingsError: an unknown setting or a bad value.
+    """
+    return _validate(replace(current, **_converted(changes)))  # type: ignore[arg-type]
+
+
 def save_settings(path: Path, current: Settings, changes: Mapping[str, object]) -> Settings:
     """Apply ``changes`` to ``current``, validate, and write them to the TOML file at ``path``.
 
@@ -473,11 +493,7 @@ def save_settings(path: Path, current: Settings, changes: Mapping[str, object]) 
             the file cannot be read or written.
     """
     kinds = {f.name: str(f.type) for f in fields(Settings)}
-    converted: dict[str, object] = {}
-    for key, value in changes.items():
-        if key not in kinds or key == "data_dir":
-            raise SettingsError(key, "is not a till setting")
-        converted[key] = _convert(key, kinds[key], value)
+    converted = _converted(changes)
     updated = _validate(replace(current, **converted))  # type: ignore[arg-type]
     on_disk: dict[str, object] = {}
     if path.exists():

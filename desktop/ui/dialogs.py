@@ -12,18 +12,22 @@ from decimal import Decimal, InvalidOperation
 from desktop.domain.document import SaleDocument
 from desktop.domain.shift import DENOMINATIONS
 from desktop.domain.tender import Method, Payment
+from desktop.services.history import HistoryEntry
 from desktop.services.ports import HeldSale
 from desktop.ui.qt import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QEvent,
     QFont,
     QFormLayout,
+    QKeyEvent,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QObject,
     QPlainTextEdit,
     QPushButton,
     Qt,
@@ -40,6 +44,7 @@ __all__ = (
     "AmountDialog",
     "CloseShiftDialog",
     "CustomerDialog",
+    "HistoryDialog",
     "PinDialog",
     "RecallDialog",
     "ReportDialog",
@@ -92,6 +97,12 @@ class _Dialog(QDialog):
 
     def fail(self, text: str) -> None:
         """Show what went wrong and stay open."""
+        self.message.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.message.setText(text)
+
+    def note(self, text: str) -> None:
+        """Show that something worked and stay open."""
+        self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
         self.message.setText(text)
 
 
@@ -486,3 +497,114 @@ class ReportDialog(_Dialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         self.layout_.addWidget(buttons)
+
+
+class HistoryDialog(_Dialog):
+    """Recent receipts: Enter reprints (marked DUPLICATE), Ctrl+Del voids (supervisor).
+
+    Type a receipt number, or move through the list with ↑/↓ (the number box keeps focus).
+    Emits :attr:`reprint_requested` with the number and :attr:`void_requested` with
+    ``(number, reason)``; the window does the work and calls :meth:`fail`, :meth:`note` or
+    :meth:`set_entries`.
+    """
+
+    reprint_requested = Signal(str)
+    void_requested = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None, entries: Sequence[HistoryEntry]) -> None:
+        super().__init__(parent, "Sale history")
+        form = QFormLayout()
+        self.value = QLineEdit()
+        self.value.setPlaceholderText("Receipt number, or Enter for the highlighted one")
+        form.addRow("Receipt", self.value)
+        self.layout_.addLayout(form)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Number", "Time", "Total", "Cashier", "Status"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setMinimumWidth(640)
+        self.layout_.addWidget(self.table)
+        form2 = QFormLayout()
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("Why the sale is voided, then Ctrl+Del")
+        form2.addRow("Void reason", self.reason)
+        self.layout_.addLayout(form2)
+        self.layout_.addWidget(self.message)
+        self.layout_.addWidget(
+            QLabel("Enter: reprint (DUPLICATE) · Ctrl+Del: void the sale (supervisor) · Esc: close")
+        )
+        self.entries: list[HistoryEntry] = []
+        self.set_entries(entries)
+        self.value.returnPressed.connect(self._reprint)
+        self.reason.returnPressed.connect(self._void)
+        # a line edit would eat Ctrl+Del (delete word) and ↑/↓: catch them first
+        self.value.installEventFilter(self)
+        self.reason.installEventFilter(self)
+
+    def set_entries(self, entries: Sequence[HistoryEntry]) -> None:
+        """Show ``entries`` (newest first), keeping the highlighted receipt if it is there."""
+        keep = self.highlighted()
+        self.entries = list(entries)
+        self.table.setRowCount(len(self.entries))
+        for row, entry in enumerate(self.entries):
+            doc = entry.document
+            cells = (
+                doc.number,
+                f"{doc.created_at:%d %b %H:%M}",
+                format_inr(doc.grand_total),
+                doc.cashier_name,
+                entry.status,
+            )
+            for col, text in enumerate(cells):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        numbers = [e.document.number for e in self.entries]
+        if self.entries:
+            self.table.selectRow(numbers.index(keep) if keep in numbers else 0)
+        else:
+            self.note("No receipts yet.")
+
+    def highlighted(self) -> str | None:
+        """The number of the highlighted receipt, if any."""
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows or not self.entries:
+            return None
+        return self.entries[rows[0].row()].document.number
+
+    def number(self) -> str:
+        """The receipt the cashier means: the typed number, else the highlighted one."""
+        return self.value.text().strip() or (self.highlighted() or "")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """↑/↓ and Ctrl+Del reach the list even while a text box has focus."""
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            return self._handle_key(event)
+        return super().eventFilter(watched, event)
+
+    def _handle_key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.entries:
+            rows = self.table.selectionModel().selectedRows()
+            current = rows[0].row() if rows else 0
+            step = 1 if key == Qt.Key.Key_Down else -1
+            self.table.selectRow(max(0, min(len(self.entries) - 1, current + step)))
+            return True
+        if key == Qt.Key.Key_Delete and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._void()
+            return True
+        return False
+
+    def _reprint(self) -> None:
+        number = self.number()
+        if not number:
+            self.fail("Type a receipt number first.")
+            return
+        self.reprint_requested.emit(number)
+
+    def _void(self) -> None:
+        number = self.number()
+        if not number:
+            self.fail("Type or pick the receipt to void first.")
+            return
+        self.void_requested.emit(number, self.reason.text())

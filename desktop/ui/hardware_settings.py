@@ -115,6 +115,7 @@ class HardwareSettingsWidget(QWidget):
         printer_check: Callable[[PrinterSettings, datetime], str] = check_printer,
         drawer_check: Callable[[PrinterSettings], str] = check_drawer,
         display_check: Callable[[DisplaySettings], str] = check_display,
+        embedded: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         """Show ``settings`` for editing.
@@ -125,9 +126,14 @@ class HardwareSettingsWidget(QWidget):
             printer_check: prints a test page and describes the outcome.
             drawer_check: kicks the drawer and describes the outcome.
             display_check: shows a test line and describes the outcome.
+            embedded: part of the till's settings screen: the receipt layout choices
+                (:attr:`receipt_rows`) are left for that screen's receipt section to place,
+                and the screen's own Save replaces this widget's.
             parent: the Qt parent.
         """
         super().__init__(parent)
+        self._embedded = embedded
+        self.receipt_rows: list[tuple[str, QWidget]] = []
         self._now = now
         self._printer_check = printer_check
         self._drawer_check = drawer_check
@@ -144,6 +150,7 @@ class HardwareSettingsWidget(QWidget):
         self.save_button.clicked.connect(self.save)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
+        self.save_button.setVisible(not embedded)
         layout.addLayout(buttons)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -178,6 +185,13 @@ class HardwareSettingsWidget(QWidget):
         self.kick = QCheckBox("Open the drawer on cash sales")
         self.kick.setChecked(printer.kick_drawer)
         self.drawer_pin = _combo({2: "Pin 2 (drawer 1)", 5: "Pin 5 (drawer 2)"}, printer.drawer_pin)
+        receipt = [
+            ("Paper width", self.columns),
+            ("Rupee sign", self.rupee),
+            ("Receipt number as", self.receipt_code),
+        ]
+        if self._embedded:
+            self.receipt_rows = list(receipt)
         for label, widget in [
             ("Connection", self.backend),
             ("USB vendor id", self.usb_vendor),
@@ -189,10 +203,8 @@ class HardwareSettingsWidget(QWidget):
             ("Device file", self.device_path),
             ("CUPS queue", self.cups_name),
             ("Profile", self.profile),
-            ("Paper width", self.columns),
             ("Font", self.font_choice),
-            ("Rupee sign", self.rupee),
-            ("Receipt number as", self.receipt_code),
+            *([] if self._embedded else receipt),
             ("Drawer", self.drawer_pin),
         ]:
             form.addRow(label, widget)

@@ -11,15 +11,22 @@ from collections.abc import Callable
 from datetime import datetime
 
 from desktop.bootstrap import Till
-from desktop.domain.catalog import User
+from desktop.devices.display.pole import CustomerDisplay, pole_lines
+from desktop.devices.errors import DeviceError
+from desktop.devices.printer.print_queue import QueueState
+from desktop.devices.scanner.camera import decode_image
+from desktop.domain.cart import require_role
+from desktop.domain.catalog import Role, User
 from desktop.domain.shift import MovementKind
 from desktop.errors import ApprovalRequired, SessionExpired, TillError, UnknownBarcode
+from desktop.services.context import log
 from desktop.services.sale import Completed, SaleSession
 from desktop.services.shifts import ZClose
 from desktop.ui.dialogs import (
     AmountDialog,
     CloseShiftDialog,
     CustomerDialog,
+    HistoryDialog,
     PinDialog,
     RecallDialog,
     ReportDialog,
@@ -30,11 +37,24 @@ from desktop.ui.dialogs import (
 )
 from desktop.ui.login_view import LoginView
 from desktop.ui.models import cart_rows
-from desktop.ui.qt import QDialog, QEvent, QLabel, QMainWindow, QObject, QStackedWidget, QTimer
+from desktop.ui.qt import (
+    QApplication,
+    QDialog,
+    QEvent,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QObject,
+    QStackedWidget,
+    QTimer,
+    QWidget,
+    Signal,
+)
 from desktop.ui.sale_view import KEYS, SaleView
-from desktop.ui.text import format_report
+from desktop.ui.settings_view import SettingsDialog
+from desktop.ui.text import format_report, printer_text
 from shared.errors import GallaError
-from shared.money import format_inr
+from shared.money import Money, format_inr
 
 __all__ = ("MainWindow",)
 
@@ -58,12 +78,19 @@ class MainWindow(QMainWindow):
         idle_check_ms: how often the idle lock is checked.
     """
 
+    printer_state_changed = Signal(object)
+    """The print queue's :class:`QueueState`, re-emitted on the GUI thread."""
+    settings_applied = Signal(object)
+    """Emitted with the new :class:`~desktop.settings.Settings` after the settings screen
+    saved them (the application restarts the scanner and customer window)."""
+
     def __init__(self, till: Till, *, idle_check_ms: int = 1000) -> None:
         super().__init__()
         self.till = till
         self.session: SaleSession | None = None
         self.dialog: QDialog | None = None
         self.pin_dialog: PinDialog | None = None
+        self.displays: list[CustomerDisplay] = [till.display] if till.display else []
         self.setWindowTitle(f"Galla till · {till.settings.store_name}")
         self.login = LoginView()
         self.sale = SaleView()
@@ -73,6 +100,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.status = QLabel("")
         self.statusBar().addPermanentWidget(self.status, 1)
+        self.printer_status = QLabel("")
+        self.statusBar().addPermanentWidget(self.printer_status)
+        self.printer_state_changed.connect(self.show_printer_state)
+        if till.printing is not None:
+            # called on the print queue's thread: the signal carries it to the GUI thread
+            till.printing.listen(self.printer_state_changed.emit)
+            self.show_printer_state(till.printing.state)
         self.login.submitted.connect(self._login)
         self.sale.action.connect(self.perform)
         self.sale.entered.connect(self._entered)
@@ -84,6 +118,19 @@ class MainWindow(QMainWindow):
         self.show_login()
 
     # ------------------------------------------------------------------ plumbing
+    def show_printer_state(self, state: QueueState) -> None:
+        """Show the printer's trouble (and the retry) in the status bar, red when wrong."""
+        self.printer_status.setText(printer_text(state))
+        self.printer_status.setStyleSheet(
+            "color: white; background: #b00020; padding: 2px 6px;" if state.detail else ""
+        )
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802
+        """Stop hearing from the print queue once the window is gone."""
+        if self.till.printing is not None:
+            self.till.printing.unlisten(self.printer_state_changed.emit)
+        super().closeEvent(event)  # type: ignore[arg-type]
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Any key or click counts as activity for the idle lock."""
         if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress):
@@ -205,6 +252,26 @@ class MainWindow(QMainWindow):
         rows = self.sale.model.rowCount()
         if rows:
             self.sale.table.selectRow(rows - 1)
+        if cart.lines:
+            last = invoice.lines[-1]
+            self.show_customer(invoice.grand_total, cart.lines[-1].item.name, last.gross)
+        else:
+            self.show_customer(invoice.grand_total)
+
+    def sale_total(self) -> Money:
+        """The total of the sale in progress (zero when there is none)."""
+        if self.session is None or self.session.cart.is_empty:
+            return Money(0)
+        return self.session.invoice().grand_total
+
+    def show_customer(self, total: Money, item: str = "", amount: Money | None = None) -> None:
+        """The last item and the total on every customer display; a failing one is logged."""
+        for display in self.displays:
+            width = self.till.settings.display_pole_width
+            try:
+                display.show(pole_lines(total, item, amount, width))
+            except DeviceError as exc:  # the customer display never stops a sale
+                log.warning("customer display failed: %s", exc)
 
     # ------------------------------------------------------------------ login / lock
     def show_login(self, message: str = "") -> None:
@@ -281,11 +348,32 @@ class MainWindow(QMainWindow):
             self.sale.show_info(f"Added {line.item.name} × {line.quantity.normalize():f}")
 
     def scan(self, code: str) -> None:
-        """A barcode from a scanner (the devices' listener calls this on the GUI thread)."""
-        if self.session is None or self.dialog is not None:
+        """A barcode from a scanner, on the GUI thread, whichever widget has focus.
+
+        On the sale screen it goes into the cart. With a dialog open it is typed into the
+        dialog's focused text box and Enter pressed (a receipt's code scanned into the return
+        or history dialog); the settings screen shows it on its scanner test line.
+        """
+        if isinstance(self.dialog, SettingsDialog):
+            self.dialog.show_scan(code)
+            return
+        owner = self.pin_dialog if self.pin_dialog_open() else self.dialog
+        if owner is not None:
+            focus = QApplication.focusWidget()
+            inside = isinstance(focus, QLineEdit) and owner.isAncestorOf(focus)
+            target = focus if inside else _first_edit(owner)
+            if isinstance(target, QLineEdit):
+                target.insert(code)
+                target.returnPressed.emit()
+            return
+        if self.session is None:
             return
         self.sale.search.setText(code)
         self._entered(code)
+
+    def pin_dialog_open(self) -> bool:
+        """Whether a supervisor PIN dialog is showing."""
+        return self.pin_dialog is not None and self.pin_dialog.isVisible()
 
     # ------------------------------------------------------------------ actions
     def perform(self, action: str) -> None:
@@ -481,18 +569,97 @@ class MainWindow(QMainWindow):
     def _do_reprint(self) -> None:
         assert self.session is not None
         session = self.session
-        recent = self.till.store.recent_documents(1)
+        cashier = session.cashier
+        dialog = HistoryDialog(self, self.till.history.recent())
 
-        def then(value: str, _: str) -> None:
-            number = value.strip() or (recent[0].number if recent else "")
-            result = session.reprint(number)
-            self.sale.show_info(f"Reprinted {result.document.number}.")
+        def reprint(number: str) -> None:
+            try:
+                result = session.reprint(number)
+            except (GallaError, ValueError) as exc:
+                dialog.fail(str(exc))
+                return
+            dialog.accept()
+            self.sale.show_info(f"Reprinted {result.document.number} (DUPLICATE).")
             if result.print_error:
                 self.sale.show_error(result.print_error)
 
-        dialog = self._ask("Reprint", "Receipt number (Enter = last)", then)
-        if recent:
-            dialog.value.setPlaceholderText(recent[0].number)
+        def void(number: str, reason: str) -> None:
+            def work(approver: User | None) -> None:
+                result = self.till.history.void(
+                    number, cashier=cashier, approver=approver, reason=reason
+                )
+                dialog.set_entries(self.till.history.recent())
+                dialog.reason.clear()
+                text = f"Invoice {result.document.number} voided: give back "
+                text += f"{format_inr(result.document.grand_total)}."
+                if result.drawer_error:
+                    dialog.fail(text + " " + result.drawer_error)
+                else:
+                    dialog.note(text)
+
+            self.with_approval(work, show_error=dialog.fail)
+
+        dialog.reprint_requested.connect(reprint)
+        dialog.void_requested.connect(void)
+        self._open(dialog)
+
+    def _do_scan_image(self) -> None:
+        """Read a barcode from a picture file (a camera snapshot) into the cart."""
+        engine = self.till.hardware.scanner.camera_engine
+
+        def then(value: str, _: str) -> None:
+            path = value.strip()
+            if not path:
+                raise ValueError("Type the path of the picture.")
+            try:
+                found = decode_image(path, engine)
+            except (OSError, DeviceError) as exc:
+                raise ValueError(f"Cannot read the picture {path}: {exc}") from None
+            if not found:
+                raise ValueError("No barcode was found in that picture. Try a sharper one.")
+            if len(found) > 1:
+                raise ValueError("The picture shows more than one code. Take one at a time.")
+            QTimer.singleShot(0, lambda: self.scan(found[0].text))
+
+        self._ask("Scan a picture", "Picture file", then)
+
+    def _do_retry_print(self) -> None:
+        if self.till.printing is None:
+            self.sale.show_error("No printer is set up on this till.")
+            return
+        self.till.printing.retry_now()
+        self.sale.show_info("Trying the printer again.")
+
+    def _do_settings(self) -> None:
+        assert self.session is not None
+        cashier = self.session.cashier
+
+        def work(approver: User | None) -> None:
+            authority = approver.role if approver else cashier.role
+            require_role(authority, Role.SUPERVISOR, "settings", "The settings need a supervisor.")
+            self.open_settings(approver or cashier)
+
+        self.with_approval(work)
+
+    def open_settings(self, user: User) -> SettingsDialog:
+        """Open the settings screen for ``user`` (a supervisor; the PIN was checked)."""
+        dialog = SettingsDialog(
+            self, self.till.settings, self.till.hardware, now=self.till.context.clock.now
+        )
+
+        def save(changes: object) -> None:
+            try:
+                updated = self.till.save_settings(changes, user)  # type: ignore[arg-type]
+            except (GallaError, ValueError) as exc:
+                dialog.fail(f"Not saved: {exc}")
+                return
+            self.settings_applied.emit(updated)
+            dialog.saved(updated, self.till.hardware, "Saved and in use now.")
+            self.refresh_status()
+
+        dialog.save_requested.connect(save)
+        self._open(dialog)
+        return dialog
 
     def _do_returns(self) -> None:
         assert self.session is not None
@@ -639,3 +806,10 @@ class MainWindow(QMainWindow):
 
     def _do_lock(self) -> None:
         self.lock()
+
+
+def _first_edit(dialog: QWidget | None) -> QLineEdit | None:
+    if dialog is None:
+        return None
+    edits = [edit for edit in dialog.findChildren(QLineEdit) if edit.isEnabled()]
+    return edits[0] if edits else None

@@ -53,6 +53,7 @@ _SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 KEYS: tuple[Key, ...] = (
     Key(Qt.Key.Key_F1, _NONE, "F1", "Help", "help"),
+    Key(Qt.Key.Key_F1, _SHIFT, "Shift+F1", "Settings", "settings"),
     Key(Qt.Key.Key_F2, _NONE, "F2", "Search", "focus_search"),
     Key(Qt.Key.Key_F3, _NONE, "F3", "Qty", "quantity"),
     Key(Qt.Key.Key_F4, _NONE, "F4", "Hold", "hold"),
@@ -72,6 +73,8 @@ KEYS: tuple[Key, ...] = (
     Key(Qt.Key.Key_O, _CTRL, "Ctrl+O", "Cash out", "cash_out"),
     Key(Qt.Key.Key_D, _CTRL, "Ctrl+D", "Drawer", "no_sale"),
     Key(Qt.Key.Key_L, _CTRL, "Ctrl+L", "Lock", "lock"),
+    Key(Qt.Key.Key_P, _CTRL, "Ctrl+P", "Retry print", "retry_print"),
+    Key(Qt.Key.Key_G, _CTRL, "Ctrl+G", "Scan picture", "scan_image"),
     Key(Qt.Key.Key_Escape, _NONE, "Esc", "Clear", "clear"),
 )
 """Every shortcut, shown in the legend at the bottom of the screen and in F1 help."""
@@ -131,7 +134,7 @@ class SaleView(QWidget):
         legend = QGridLayout()
         for index, key in enumerate(KEYS):
             label = QLabel(f"<b>{key.label}</b> {key.title}")
-            legend.addWidget(label, index // 11, index % 11)
+            legend.addWidget(label, index // 12, index % 12)
         outer = QVBoxLayout(self)
         outer.addLayout(body)
         outer.addLayout(legend)

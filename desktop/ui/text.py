@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from desktop.devices.printer.device import PrinterStatus
+from desktop.devices.printer.print_queue import QueueState
 from desktop.domain.shift import CashCount, ShiftReport
 from shared.money import format_inr
 
-__all__ = ("format_report",)
+__all__ = ("format_report", "printer_text")
+
+
+def printer_text(state: QueueState) -> str:
+    """The status bar's printer part: trouble and the retry first, else how it is."""
+    waiting = f"{state.pending} job{'s' if state.pending != 1 else ''} waiting"
+    if state.detail:
+        parts = [f"Printer: {state.detail}"]
+        if state.pending:
+            parts.append(waiting)
+        if state.retry_in_s:
+            parts.append(f"next try in {state.retry_in_s:.0f} s (Ctrl+P: now)")
+        return " · ".join(parts)
+    if state.pending:
+        return f"Printer: printing, {waiting}"
+    if state.status is PrinterStatus.PAPER_LOW:
+        return "Printer: paper low, change the roll soon"
+    return "Printer ready"
 
 
 def format_report(

@@ -81,8 +81,8 @@ class CustomerDisplay(Protocol):
     def clear(self) -> None:
         """Blank the display."""
 
-    def close(self) -> None:
-        """Release the device."""
+    def close(self) -> object:
+        """Release the device (a Qt window's ``close`` answers whether it closed)."""
 
 
 class FakeCustomerDisplay:

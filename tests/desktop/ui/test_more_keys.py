@@ -13,6 +13,7 @@ from desktop.demo import ean13
 from desktop.ui.dialogs import (
     AmountDialog,
     CustomerDialog,
+    HistoryDialog,
     RecallDialog,
     ReportDialog,
     parse_money,
@@ -103,11 +104,13 @@ def test_f11_reprints_the_last_receipt(qtbot: QtBot, selling: MainWindow, till: 
     press(qtbot, selling, Qt.Key.Key_F12)
     qtbot.keyClick(selling.dialog.cash, Qt.Key.Key_Return)  # type: ignore[union-attr]
     press(qtbot, selling, Qt.Key.Key_F11)
-    amount(qtbot, selling, "")
-    assert "Reprinted DEMOT1/27/000001" in selling.sale.banner.text()
+    history = selling.dialog
+    assert isinstance(history, HistoryDialog)
+    qtbot.keyClick(history.value, Qt.Key.Key_Return)  # Enter = the highlighted (newest) one
+    assert "Reprinted DEMOT1/27/000001 (DUPLICATE)" in selling.sale.banner.text()
     assert till.context.printer.receipts[-1][1] is True  # type: ignore[attr-defined]
     press(qtbot, selling, Qt.Key.Key_F11)
-    amount(qtbot, selling, "NOPE")
+    type_into(qtbot, selling.dialog.value, "NOPE")  # type: ignore[union-attr]
     assert "No receipt" in selling.dialog.message.text()  # type: ignore[union-attr]
 
 
