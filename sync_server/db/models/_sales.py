@@ -3,7 +3,10 @@
 These rows are what the tills recorded, booked by the push reconciler exactly as sent. They
 carry no foreign keys between facts (a credit note to its sale, a cash movement to its
 shift): a till's events may reach the server in any order, and a fact is never refused
-because the one it refers to has not arrived yet. Unique invoice numbers are likewise not a
+because the one it refers to has not arrived yet. Line rows (sale lines, payments, credit
+note lines and tenders) have no foreign keys either: the push path writes a document and its
+lines together and checks every product first, and a key check per line row doubled the cost
+of a push (migration 0002 has the figures). Unique invoice numbers are likewise not a
 constraint: a collision (a till restored from an old backup) is booked and reported as a
 sync exception, never rejected.
 """
@@ -112,10 +115,6 @@ class SaleLine(Base):
     """One line of a sale, with the price actually charged and its tax split."""
 
     __tablename__ = "sale_lines"
-    __table_args__ = (
-        ForeignKeyConstraint(["company_id", "sale_id"], ["sales.company_id", "sales.id"]),
-        ForeignKeyConstraint(["company_id", "product_id"], ["products.company_id", "products.id"]),
-    )
 
     company_id: Mapped[uuid.UUID] = company_key()
     sale_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -146,10 +145,7 @@ class Payment(Base):
     """One tender of a sale."""
 
     __tablename__ = "payments"
-    __table_args__ = (
-        ForeignKeyConstraint(["company_id", "sale_id"], ["sales.company_id", "sales.id"]),
-        CheckConstraint("method IN ('cash', 'card', 'upi')", name="method"),
-    )
+    __table_args__ = (CheckConstraint("method IN ('cash', 'card', 'upi')", name="method"),)
 
     company_id: Mapped[uuid.UUID] = company_key()
     sale_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -202,12 +198,6 @@ class CreditNoteLine(Base):
     """A returned quantity of one original sale line."""
 
     __tablename__ = "credit_note_lines"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["company_id", "credit_note_id"], ["credit_notes.company_id", "credit_notes.id"]
-        ),
-        ForeignKeyConstraint(["company_id", "product_id"], ["products.company_id", "products.id"]),
-    )
 
     company_id: Mapped[uuid.UUID] = company_key()
     credit_note_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -233,12 +223,7 @@ class RefundTender(Base):
     """Money paid back against a credit note, in one tender."""
 
     __tablename__ = "refund_tenders"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["company_id", "credit_note_id"], ["credit_notes.company_id", "credit_notes.id"]
-        ),
-        CheckConstraint("method IN ('cash', 'card', 'upi')", name="method"),
-    )
+    __table_args__ = (CheckConstraint("method IN ('cash', 'card', 'upi')", name="method"),)
 
     company_id: Mapped[uuid.UUID] = company_key()
     credit_note_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -533,13 +533,14 @@ async def _number_collisions(
         doc_id = p.sale_id if isinstance(p, SaleCompleted) else p.refund_id  # type: ignore[union-attr]
         docs.append((doc_id, getattr(p, number_field), fy_label(e.occurred_at), e))
     rows = await ctx.conn.fetch(
-        f"SELECT t.id, t.event_id, t.{column} AS number, t.financial_year "  # noqa: S608
-        f"FROM {table} t JOIN unnest($3::text[], $4::text[]) AS u(number, fy) "
-        f"ON t.{column} = u.number AND t.financial_year = u.fy "
-        "WHERE t.company_id = $1 AND t.store_id = $2",
+        # = ANY on both columns keeps to the (company, store, year, number) index
+        f"SELECT id, event_id, {column} AS number, financial_year FROM {table} "  # noqa: S608
+        f"WHERE company_id = $1 AND store_id = $2 AND financial_year = ANY($3::text[]) "
+        f"AND {column} = ANY($4::text[])",
         ctx.company_id,
         ctx.store_id,
-        *_columns(sorted({(d[1], d[2]) for d in docs}), 2),
+        list({d[2] for d in docs}),
+        list({d[1] for d in docs}),
     )
     holders: dict[tuple[str, str], list[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(list)
     for r in rows:

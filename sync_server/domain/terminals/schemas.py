@@ -37,7 +37,11 @@ class EnrolmentCodeView(msgspec.Struct, kw_only=True):
 
 
 class TerminalView(msgspec.Struct, kw_only=True):
-    """A terminal as admins see it."""
+    """A terminal as admins see it, with what it reported on its last push.
+
+    ``acked_seq`` is the contiguous high-water mark of its events on the server;
+    ``queue_depth`` and ``oldest_pending_at`` are what the till said was still waiting.
+    """
 
     id: uuid.UUID
     store_id: uuid.UUID
@@ -47,6 +51,12 @@ class TerminalView(msgspec.Struct, kw_only=True):
     enrolled_at: datetime
     revoked_at: datetime | None
     last_seen_at: datetime | None
+    last_push_at: datetime | None = None
+    acked_seq: int = 0
+    queue_depth: int | None = None
+    oldest_pending_at: datetime | None = None
+    app_version: str | None = None
+    printer_state: str | None = None
 
 
 class TerminalSelf(msgspec.Struct, kw_only=True):

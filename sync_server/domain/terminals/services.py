@@ -65,6 +65,12 @@ def _view(t: m.Terminal) -> TerminalView:
         enrolled_at=t.enrolled_at,
         revoked_at=t.revoked_at,
         last_seen_at=t.last_seen_at,
+        last_push_at=t.last_push_at,
+        acked_seq=t.last_event_seq,
+        queue_depth=t.queue_depth,
+        oldest_pending_at=t.oldest_pending_at,
+        app_version=t.app_version,
+        printer_state=t.printer_state,
     )
 
 

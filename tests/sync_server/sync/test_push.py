@@ -365,3 +365,19 @@ async def test_a_revoked_terminal_cannot_push(shop: Shop) -> None:
     )
     assert response.status_code == 401
     assert "revoked" in response.json()["detail"]
+
+
+async def test_admins_see_what_each_terminal_reported_on_its_last_push(shop: Shop) -> None:
+    till = await shop.till("A1T1")
+    events = [till.open_shift(), till.sale([(shop.items[0], 1)])]
+    await till.push(till.batch(events, queue_depth=37))
+    response = await shop.server.client.get(
+        f"/api/v1/terminals/{till.terminal_id}", headers=shop.tenant.auth
+    )
+    assert response.status_code == 200
+    view = response.json()
+    assert view["acked_seq"] == 2
+    assert view["queue_depth"] == 37
+    assert view["app_version"] == "1.0.0"
+    assert view["printer_state"] == "ok"
+    assert view["last_push_at"] is not None
