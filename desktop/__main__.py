@@ -57,6 +57,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {user.name:<20} PIN {pin}")
         if till.printing is not None and till.printing.receipts.preview is not None:
             print(f"  receipts print to {till.printing.receipts.preview}")
+    if not args.demo:  # first start: enrol with the server and download the catalog
+        from desktop.ui.enrolment import ensure_enrolled
+
+        def rebuild() -> object:
+            return build(
+                settings, config_file=Path(args.config) if args.config else None, demo=False
+            )
+
+        try:
+            enrolled = ensure_enrolled(till, rebuild)
+        except TillError as exc:
+            print(f"galla-till: {exc}", file=sys.stderr)
+            return 2
+        if enrolled is None:
+            print("galla-till: not enrolled with a server (start again to enrol, or --demo)")
+            return 1
+        till = enrolled
     from desktop.ui.app import run
 
     return run(till)

@@ -32,7 +32,7 @@ from desktop.store.connection import connect
 from desktop.sync.apply import Applied, utc_text
 from desktop.sync.client import Enrolment, SyncClient
 from desktop.sync.credentials import CredentialVault, FileVault, choose_vault, vault_for
-from desktop.sync.errors import EnrolmentFailed, NotEnrolled
+from desktop.sync.errors import EnrolmentFailed, NotEnrolled, SyncError
 from desktop.sync.ledger import EnrolmentRecord, Ledger, WritableStore
 from desktop.sync.worker import SyncStatus, SyncWorker
 from shared.errors import InvoiceNumberError
@@ -209,6 +209,7 @@ class TillSync:
         self._worker_options = worker_options
         self._client: SyncClient | None = None
         self._worker: SyncWorker | None = None
+        self._problem: str | None = None
         self.store_settings_changed = threading.Event()
         self.rates_changed = threading.Event()
         self.users_changed = threading.Event()
@@ -326,9 +327,18 @@ class TillSync:
         return self._worker
 
     def start(self) -> None:
-        """Start background syncing (no-op if not enrolled)."""
-        if self.ledger.enrolment() is not None:
+        """Start background syncing (no-op if not enrolled).
+
+        A missing credential does not stop the till: selling goes on, the status bar says
+        what is wrong.
+        """
+        if self.ledger.enrolment() is None:
+            return
+        try:
             self.worker().start()
+        except SyncError as exc:
+            log.error("sync cannot start: %s", exc)
+            self._problem = str(exc)
 
     def poke(self) -> None:
         """Sync soon (after a sale)."""
@@ -354,6 +364,13 @@ class TillSync:
                 pending=queue.depth,
                 oldest_pending=queue.oldest,
                 message=record.revoked_reason or "",
+            )
+        if self._problem is not None:
+            return SyncStatus(
+                state="stopped",
+                pending=queue.depth,
+                oldest_pending=queue.oldest,
+                message=self._problem,
             )
         return SyncStatus(pending=queue.depth, oldest_pending=queue.oldest)
 

@@ -36,6 +36,8 @@ from desktop.ui.dialogs import (
     parse_quantity,
 )
 from desktop.ui.login_view import LoginView
+from desktop.sync.wiring import refresh_between_sales
+from desktop.ui.enrolment import sync_status_text, sync_tooltip
 from desktop.ui.models import cart_rows
 from desktop.ui.qt import (
     QApplication,
@@ -116,6 +118,8 @@ class MainWindow(QMainWindow):
         self._timer.start(idle_check_ms)
         self.installEventFilter(self)
         self.show_login()
+        if till.sync is not None:  # no-op until the till is enrolled
+            till.sync.start()
 
     # ------------------------------------------------------------------ plumbing
     def show_printer_state(self, state: QueueState) -> None:
@@ -140,7 +144,19 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         if self.session is not None and self.till.idle.expired():
             self.lock("The till locked itself after being idle. Log in again.")
+        self._between_sales()
         self.refresh_status()
+
+    def _between_sales(self) -> None:
+        # what the sync thread pulled takes effect here, never in the middle of a sale
+        sync = self.till.sync
+        if sync is None or (self.session is not None and not self.session.cart.is_empty):
+            return
+        if refresh_between_sales(self.till):
+            self.setWindowTitle(f"Galla till · {self.till.settings.store_name}")
+        if self.session is None and sync.users_changed.is_set():
+            sync.users_changed.clear()
+            self.login.set_users(self.till.auth.users())
 
     def refresh_status(self) -> None:
         """Status bar: who is logged in, the shift, and what waits in the outbox."""
@@ -152,6 +168,11 @@ class MainWindow(QMainWindow):
             f"shift open since {shift.opened_at:%H:%M}" if shift else "no shift open",
             f"outbox {stats.pending} waiting{_age(stats.oldest, now)}",
         ]
+        sync = self.till.sync
+        if sync is not None and sync.enrolment() is not None:
+            status = sync.status()
+            parts[-1] = sync_status_text(status, now)
+            self.status.setToolTip(sync_tooltip(sync, status))
         self.status.setText("  ·  ".join(parts))
 
     def _open(self, dialog: QDialog) -> None:
@@ -556,6 +577,8 @@ class MainWindow(QMainWindow):
 
     def _completed(self, result: Completed) -> None:
         self.refresh_cart()
+        if self.till.sync is not None:
+            self.till.sync.poke()  # send it now if the server is reachable
         doc = result.document
         text = f"{'Credit note' if doc.kind.value == 'return' else 'Sale'} {doc.number} saved."
         if doc.change:
