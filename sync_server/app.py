@@ -16,12 +16,19 @@ from sync_server.domain.catalog.controllers import CatalogController
 from sync_server.domain.changes.controllers import PullController
 from sync_server.domain.companies.controllers import CompanyController, StoreController
 from sync_server.domain.health.controllers import HealthController
+from sync_server.domain.stock.controllers import (
+    ReservationController,
+    StockController,
+    TransferController,
+)
 from sync_server.domain.sync.controllers import PushController, SyncReviewController
 from sync_server.domain.terminals.controllers import (
     EnrolmentController,
     TerminalController,
     TerminalSelfController,
 )
+from sync_server.jobs.controllers import JobController
+from sync_server.jobs.runner import JobScheduler
 from sync_server.lib.clock import Clock, system_clock
 from sync_server.lib.context import AppContext
 from sync_server.lib.web import (
@@ -44,6 +51,10 @@ ROUTE_HANDLERS = (
     TerminalController,
     EnrolmentController,
     TerminalSelfController,
+    StockController,
+    ReservationController,
+    TransferController,
+    JobController,
     PullController,
     CatalogController,
     PushController,
@@ -68,9 +79,16 @@ def create_app(settings: ServerSettings, *, clock: Clock = system_clock) -> Lite
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # the scheduled jobs run only where enabled; each tick is claimed by one process
+        scheduler = JobScheduler(ctx) if settings.jobs_enabled else None
+        app.state.scheduler = scheduler
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown()
             await ctx.db.dispose()
 
     return Litestar(

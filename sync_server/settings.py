@@ -29,6 +29,13 @@ ENV_NAMES = {
     "db_pool_size": "GALLA_DB_POOL_SIZE",
     "push_concurrency": "GALLA_PUSH_CONCURRENCY",
     "push_queue": "GALLA_PUSH_QUEUE",
+    "reservation_default_seconds": "GALLA_RESERVATION_DEFAULT_SECONDS",
+    "reservation_max_seconds": "GALLA_RESERVATION_MAX_SECONDS",
+    "reservation_retention_days": "GALLA_RESERVATION_RETENTION_DAYS",
+    "jobs_enabled": "GALLA_JOBS_ENABLED",
+    "reservation_cleanup_seconds": "GALLA_RESERVATION_CLEANUP_SECONDS",
+    "housekeeping_seconds": "GALLA_HOUSEKEEPING_SECONDS",
+    "terminal_silent_hours": "GALLA_TERMINAL_SILENT_HOURS",
 }
 """The environment variable behind each setting."""
 
@@ -97,12 +104,44 @@ class ServerSettings:
     """``GALLA_PUSH_QUEUE``: pushes that may wait for a slot; beyond that a push is answered
     429 with ``Retry-After: 1`` and the till tries again."""
 
+    reservation_default_seconds: int = 900
+    """``GALLA_RESERVATION_DEFAULT_SECONDS``: how long a reservation holds stock when the
+    request names no ``ttl_seconds`` (a basket's lifetime: 15 minutes)."""
+
+    reservation_max_seconds: int = 7 * 24 * 3600
+    """``GALLA_RESERVATION_MAX_SECONDS``: the longest hold a request or an extension may ask
+    for (a week)."""
+
+    reservation_retention_days: int = 30
+    """``GALLA_RESERVATION_RETENTION_DAYS``: committed, released and expired reservations are
+    deleted by the cleanup job this long after they closed."""
+
+    jobs_enabled: bool = False
+    """``GALLA_JOBS_ENABLED`` (``1``/``true``/``yes`` or ``0``/``false``/``no``): run the
+    scheduled jobs (reservation cleanup, enrolment code expiry, refresh token purge, silent
+    terminal flags) in this process. Safe to enable on every process of a deployment: each
+    tick of each job is claimed by exactly one process. Off by default so tests and one-off
+    commands never run background work; ``dev`` turns it on."""
+
+    reservation_cleanup_seconds: int = 30
+    """``GALLA_RESERVATION_CLEANUP_SECONDS``: interval of the expired-reservation cleanup.
+    Availability never counts expired holds, so this is garbage collection, not correctness."""
+
+    housekeeping_seconds: int = 900
+    """``GALLA_HOUSEKEEPING_SECONDS``: interval of the other jobs (expire enrolment codes,
+    purge expired refresh tokens, flag silent terminals)."""
+
+    terminal_silent_hours: int = 24
+    """``GALLA_TERMINAL_SILENT_HOURS``: an active terminal not heard from for this long is
+    flagged to its company's admins as a sync exception (``terminal_silent``)."""
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ServerSettings:
         """Build settings from ``env`` (default: the process environment).
 
         Raises:
-            ValueError: a number setting is not a whole number; the message names it.
+            ValueError: a number setting is not a whole number, or a yes/no setting is neither;
+                the message names it.
         """
         source = dict(os.environ if env is None else env)
         values: dict[str, object] = {}
@@ -118,6 +157,11 @@ class ServerSettings:
                     raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
             elif f.type == "Path":
                 values[f.name] = Path(raw)
+            elif f.type == "bool":
+                flag = raw.strip().lower()
+                if flag not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+                    raise ValueError(f"{name} must be 1/true/yes or 0/false/no, got {raw!r}")
+                values[f.name] = flag in {"1", "true", "yes", "on"}
             else:
                 values[f.name] = raw
         return cls(**values)  # type: ignore[arg-type]

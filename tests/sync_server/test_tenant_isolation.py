@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sync_server.app import create_app
 from sync_server.settings import ServerSettings
 from tests.sync_server.conftest import CHEAP_ARGON2, PASSWORD, Server, Tenant
+from tests.sync_server.stock.helpers import assert_stock_untouched, seed_stock_of
 
 DENIED = frozenset({403, 404})
 
@@ -28,6 +29,8 @@ class Case:
     expect: frozenset[int] = DENIED
     body: dict[str, Any] | None = None
     why: str = ""
+    till: frozenset[int] | None = None
+    """What an A terminal gets on a route terminals use (otherwise it is refused)."""
 
 
 @dataclass
@@ -150,6 +153,53 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/sync/quarantine/{quarantine_id}/resolve"): Case(body={"action": "dismiss"}),
 }
 
+STOCK_CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/stock/availability"): Case(
+        frozenset({400}),
+        till=frozenset({400}),
+        why="store_id is a required query parameter; B's store: stock/test_reservations.py",
+    ),
+    ("GET", "/api/v1/reservations"): Case(
+        frozenset({400}), till=frozenset({400}), why="store_id is a required query parameter"
+    ),
+    ("POST", "/api/v1/reservations"): Case(
+        frozenset({400}),
+        body={
+            "id": "019a0000-0000-7000-8000-0000000000c1",
+            "store_id": "{store_id}",
+            "reference": "x",
+            "lines": [{"product_id": "{stock_product_id}", "quantity": "1"}],
+        },
+        why="B's store is not one of A's stores (a terminal: not its own store, 403)",
+    ),
+    ("GET", "/api/v1/reservations/{reservation_id}"): Case(),
+    ("POST", "/api/v1/reservations/{reservation_id}/extend"): Case(body={"ttl_seconds": 60}),
+    ("POST", "/api/v1/reservations/{reservation_id}/release"): Case(),
+    ("POST", "/api/v1/reservations/{reservation_id}/commit"): Case(),
+    ("GET", "/api/v1/transfers"): Case(
+        frozenset({200}), till=frozenset({200}), why="A's own (empty) list"
+    ),
+    ("POST", "/api/v1/transfers"): Case(
+        frozenset({400}),
+        body={
+            "id": "019a0000-0000-7000-8000-0000000000c2",
+            "from_store_id": "{store_id}",
+            "to_store_id": "{store2_id}",
+            "lines": [{"product_id": "{stock_product_id}", "quantity": "1"}],
+        },
+        why="B's stores are not A's stores",
+    ),
+    ("GET", "/api/v1/transfers/{transfer_id}"): Case(),
+    ("POST", "/api/v1/transfers/{transfer_id}/receive"): Case(body={}),
+    ("GET", "/api/v1/jobs"): Case(frozenset({200}), why="the schedule; platform-wide results hidden"),
+    ("POST", "/api/v1/jobs/run"): Case(
+        frozenset({200}),
+        body={"name": "expire-reservations"},
+        why="runs A's own reservation cleanup only",
+    ),
+}
+CASES.update(STOCK_CASES)
+
 PUBLIC = {
     ("GET", "/health"),
     ("POST", "/api/v1/auth/login"),
@@ -200,6 +250,7 @@ async def world(server: Server) -> World:
         headers=b.auth,
     )
     assert b_product.status_code == 201, b_product.text
+    stock_ids = await seed_stock_of(server, b, b_store, "B2")
     return World(
         a=a,
         b=b,
@@ -214,6 +265,7 @@ async def world(server: Server) -> World:
             "price_id": uuid.UUID(b_product.json()["prices"][0]["id"]),
             "exception_id": exception_id,
             "quarantine_id": quarantine_id,
+            **stock_ids,
         },
     )
 
@@ -313,6 +365,7 @@ async def assert_b_untouched(server: Server, world: World) -> None:
         "/api/v1/auth/refresh", json={"refresh_token": b.refresh_token}
     )
     assert refreshed.status_code == 200
+    await assert_stock_untouched(server, b, world.b_ids["store_id"], world.b_ids)
 
 
 async def test_company_a_admin_reaches_nothing_of_company_b_on_any_route(
@@ -339,6 +392,8 @@ async def test_company_a_terminal_reaches_nothing_of_company_b_on_any_route(
         allowed = case.expect if (method, path) in PUBLIC else DENIED | {401}
         if (method, path) in {("GET", "/api/v1/terminal/me"), ("GET", "/api/v1/sync/pull")}:
             allowed = frozenset({200})  # its own identity / feed, checked for leaks below
+        if case.till is not None:
+            allowed = case.till  # a route terminals use, answered for A's own company
         if response.status_code not in allowed:
             failures.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
         assert leaked(response, world) == [], f"{method} {path}"

@@ -7,17 +7,35 @@
     ├── UnknownProduct            400  a product id that is not in the company's catalog
     └── UnknownStore              400  a store id that is not the company's
     Conflict
-    └── InsufficientStock         409  not enough available; ``available`` says how much is
+    ├── InsufficientStock         409  not enough available; ``available`` says how much is
+    ├── ReservationExpired        409  the reservation's time is up; it can only be released
+    └── ReservationClosed         409  the reservation was committed or released already
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from sync_server.lib.errors import Conflict, InvalidInput
 
-__all__ = ("InsufficientStock", "InvalidMovement", "UnknownProduct", "UnknownStore")
+__all__ = (
+    "InsufficientStock",
+    "tidy",
+    "InvalidMovement",
+    "ReservationClosed",
+    "ReservationExpired",
+    "UnknownProduct",
+    "UnknownStore",
+)
+
+
+def tidy(quantity: Decimal) -> Decimal:
+    """``quantity`` without trailing zeros (``3.000`` -> ``3``, ``1.500`` -> ``1.5``)."""
+    if quantity == quantity.to_integral_value():
+        return quantity.quantize(Decimal(1))
+    return quantity.normalize()
 
 
 class InvalidMovement(InvalidInput):
@@ -72,13 +90,42 @@ class InsufficientStock(Conflict):
     ) -> None:
         super().__init__(
             f"insufficient stock of product {product_id} at store {store_id}: "
-            f"{requested} requested, {available} available",
+            f"{tidy(requested)} requested, {tidy(available)} available",
             store_id=str(store_id),
             product_id=str(product_id),
-            requested=str(requested),
-            available=str(available),
+            requested=str(tidy(requested)),
+            available=str(tidy(available)),
         )
         self.store_id = store_id
         self.product_id = product_id
         self.requested = requested
         self.available = available
+
+
+class ReservationExpired(Conflict):
+    """The reservation's time is up: its stock may be promised elsewhere; reserve again."""
+
+    slug = "reservation-expired"
+    title = "Reservation expired"
+
+    def __init__(self, reservation_id: uuid.UUID, expires_at: datetime) -> None:
+        super().__init__(
+            f"reservation {reservation_id} expired at {expires_at.isoformat()}; "
+            "make a new reservation",
+            reservation_id=str(reservation_id),
+            expires_at=expires_at.isoformat(),
+        )
+
+
+class ReservationClosed(Conflict):
+    """The reservation was already committed or released (``status`` says which)."""
+
+    slug = "reservation-closed"
+    title = "Reservation closed"
+
+    def __init__(self, reservation_id: uuid.UUID, status: str) -> None:
+        super().__init__(
+            f"reservation {reservation_id} is already {status}",
+            reservation_id=str(reservation_id),
+            status=status,
+        )
