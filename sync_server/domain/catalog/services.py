@@ -1,10 +1,11 @@
 """The catalog: products, their barcodes and prices, and GST rates; every write feeds the tills.
 
 Each write records its changes in the change feed in the same transaction, as its last step
-(``sync_server.domain.changes``). A product's barcodes and prices are re-recorded after the
-product whenever the product changes, so a till pulling a compacted feed from scratch still
-receives a product before anything that refers to it; a deletion records the dependants'
-tombstones before the product's.
+(``sync_server.domain.changes``). A new product is recorded before its barcodes and price,
+and a deletion records the dependants' tombstones before the product's; but the feed is
+compacted (a product changed later moves behind its barcodes), so a till must not rely on a
+product arriving before what refers to it, only on every page leaving it consistent once
+the feed is drained (the till's mirror tables do that).
 
 Prices: an amount never changes under a price id. Setting a price inserts a row from
 ``effective_from`` (now or later; never backdated, since sales already happened at the old
@@ -132,7 +133,7 @@ def _check_rate(value: Decimal, field: str, maximum: int) -> Decimal:
         raise InvalidInput(f"{field} must be 0 to {maximum} percent, got {value}", field=field)
     if value.quantize(Decimal("0.01")) != value:
         raise InvalidInput(f"{field} {value} has more than 2 decimal places", field=field)
-    return value
+    return value.quantize(Decimal("0.01"))  # as the column stores it, so tills see one form
 
 
 def _aware(value: datetime, field: str) -> datetime:
@@ -466,7 +467,9 @@ async def update_product(
         if changed:
             product.version += 1
             product.updated_at = now
-            await _record_product(session, company_id, product, now)
+            await session.flush()
+            changes = [Changed("product", product.id, _product_data(product), product.version)]
+            await record_changes(session, company_id, changes, now)
         return await _view_of(session, company_id, product)
 
 

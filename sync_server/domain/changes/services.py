@@ -23,9 +23,9 @@ Compaction
 ``change_log`` keeps one row per (entity, entity id, scope): recording again moves the row to
 its new seq. A fresh till therefore pulls the current data, not its history, and a till that
 is behind skips superseded versions. Tombstones stay, so a till that was offline for a year
-still hears of a deletion. Dependants are re-recorded after the row they depend on (a
-product's barcodes and prices after the product; see ``catalog.services``), so even a
-compacted feed delivers a product before its barcodes.
+still hears of a deletion. Compaction reorders: a product changed after its barcodes were
+recorded now comes after them, so a till applies changes without assuming that what a
+change refers to arrived first.
 
 Scope: a change is for every store (:data:`EVERY_STORE`) or for one store (its prices, its
 settings, a user's login there). A store's pull reads both. A user taken off a store gets a
