@@ -162,6 +162,11 @@ class TillPrinter:
             total_discount=document.discount,
         )
 
+    @property
+    def opens_drawer_on_cash(self) -> bool:
+        """Always: a cash receipt carries the drawer kick (if the settings allow one at all)."""
+        return True
+
     def print_receipt(
         self, document: till_document.SaleDocument, *, duplicate: bool = False
     ) -> None:

@@ -41,8 +41,10 @@ class FakePrinter:
         receipts: (document, duplicate) for each printed receipt.
         reports: (report, z_number, count) for each printed shift report.
         offline: when ``True`` every job raises :class:`PrinterOffline`.
+        opens_drawer_on_cash: it never does; the services kick the (fake) drawer.
     """
 
+    opens_drawer_on_cash = False
     receipts: list[tuple[SaleDocument, bool]] = field(default_factory=list)
     reports: list[tuple[ShiftReport, int | None, CashCount | None]] = field(default_factory=list)
     offline: bool = False

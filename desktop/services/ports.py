@@ -46,6 +46,14 @@ class Clock(Protocol):
 class ReceiptPrinter(Protocol):
     """Prints documents and reports. Raise :class:`desktop.errors.DeviceError` on failure."""
 
+    @property
+    def opens_drawer_on_cash(self) -> bool:
+        """Whether a cash receipt opens the drawer by itself (a kick inside the print job).
+
+        When it does, the services do not kick the drawer again after a cash sale.
+        """
+        ...
+
     def print_receipt(self, document: SaleDocument, *, duplicate: bool = False) -> None:
         """Print an invoice or credit note; ``duplicate`` marks a reprint."""
         ...

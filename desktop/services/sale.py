@@ -62,14 +62,18 @@ class Completed:
 def print_after_commit(
     context: TillContext, document: SaleDocument, *, kick: bool, duplicate: bool = False
 ) -> Completed:
-    """Print ``document`` (and open the drawer); failures are reported, never raised."""
+    """Print ``document`` (and open the drawer); failures are reported, never raised.
+
+    A printer whose cash receipts carry the drawer kick opens the drawer itself (when the
+    receipt prints); otherwise the drawer is kicked here.
+    """
     error = None
     try:
         context.printer.print_receipt(document, duplicate=duplicate)
     except Exception as exc:  # any device failure: the sale is already safe
         log.warning("receipt %s did not print: %s", document.number, exc)
         error = f"The receipt did not print ({exc}). The sale is saved; reprint it from history."
-    if kick:
+    if kick and not context.printer.opens_drawer_on_cash:
         try:
             context.drawer.kick()
         except Exception as exc:
