@@ -116,6 +116,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/catalog/products/{product_id}/prices"): Case(body={"price_paise": 1}),
     ("DELETE", "/api/v1/catalog/products/{product_id}/prices/{price_id}"): Case(),
     ("GET", "/api/v1/catalog/gst-rates"): Case(frozenset({200}), why="law, the same for all"),
+    ("POST", "/api/v1/catalog/import"): Case(
+        frozenset({400}),
+        body={"sku": "{product_id}"},
+        why="imports only into the caller's company; this JSON is no CSV file",
+    ),
     ("POST", "/api/v1/catalog/gst-rates"): Case(
         body={"hsn": "1006", "rate": "5", "effective_from": "2030-01-01"},
         why="platform admins only",

@@ -16,12 +16,13 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, Parameter
 
-from sync_server.domain.catalog import services
+from sync_server.domain.catalog import imports, services
 from sync_server.domain.catalog.schemas import (
     BarcodeCreate,
     BarcodeView,
     GstRateCreate,
     GstRateView,
+    ImportResult,
     PriceCreate,
     PriceView,
     ProductCreate,
@@ -32,7 +33,10 @@ from sync_server.domain.catalog.schemas import (
 from sync_server.lib.errors import InvalidInput
 from sync_server.lib.web import Actor, Ctx
 
-__all__ = ("CatalogController", "strict_body")
+__all__ = ("MAX_IMPORT_BYTES", "CatalogController", "strict_body")
+
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
+"""The largest CSV file one import takes (about 150,000 products)."""
 
 T = TypeVar("T")
 _LOCATED = re.compile(r"^(?P<detail>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
@@ -192,3 +196,27 @@ class CatalogController(Controller):
         principal.require_platform_admin()
         body = await strict_body(request, GstRateCreate)
         return await services.create_gst_rate(ctx, principal, body)
+
+    @post(
+        "/import",
+        operation_id="ImportCatalog",
+        status_code=200,
+        request_max_body_size=MAX_IMPORT_BYTES,
+    )
+    async def import_catalog(
+        self, ctx: Ctx, principal: Actor, request: Request[Any, Any, Any]
+    ) -> ImportResult:
+        """Import a CSV file of products, barcodes and prices: all of it, or nothing.
+
+        Problems come back as one 400 listing each with its line number (``errors``).
+        """
+        principal.require_admin()
+        raw = await request.body()
+        try:
+            data = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8",
+                field="file",
+            ) from exc
+        return await imports.import_catalog(ctx, principal, data)

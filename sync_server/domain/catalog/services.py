@@ -10,10 +10,11 @@ the feed is drained (the till's mirror tables do that).
 Prices: an amount never changes under a price id. Setting a price inserts a row from
 ``effective_from`` (now or later; never backdated, since sales already happened at the old
 price) and closes the row of the same product and scope in effect then, by setting its
-``effective_to`` (its version grows). A row that starts at exactly that time and has not
-started yet is replaced (its tombstone goes out). A scheduled price that has not started may
-be deleted, which reopens the row before it. Writes to one product's prices lock the product
-row, so concurrent price changes of one product apply one after the other.
+``effective_to`` (its version grows). A row that starts at exactly that time (a scheduled
+price, or one set this very instant) is replaced (its tombstone goes out). A scheduled price
+that has not started may be deleted, which reopens the row before it. Writes to one
+product's prices lock the product row, so concurrent price changes of one product apply one
+after the other.
 
 Company admins write; company admins and store managers read. GST rates are law: the
 platform admin (or the CLI seeding) writes them, and they reach every company's tills
@@ -607,10 +608,10 @@ async def set_price(
         changes: list[Changed] = []
         rows = await _scope_prices(session, company_id, product_id, body.store_id)
         for row in rows:
-            if row.effective_from == start and row.effective_from > now:
-                changes.append(_price_tombstone(row))  # a scheduled price, replaced
+            if row.effective_from == start:  # scheduled for then, or started this instant
+                changes.append(_price_tombstone(row))
                 await session.delete(row)
-        rows = [r for r in rows if not (r.effective_from == start and r.effective_from > now)]
+        rows = [r for r in rows if r.effective_from != start]
         earlier = [r for r in rows if r.effective_from < start]
         later = [r for r in rows if r.effective_from >= start]
         if earlier:

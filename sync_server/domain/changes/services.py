@@ -159,7 +159,7 @@ def _latest(changes: Sequence[Changed]) -> list[Changed]:
 def _encoded(change: Changed, version: int) -> str:
     cls = _CHANGE_TYPES[change.entity]
     op = "delete" if change.data is None else "upsert"
-    message = cls(op=op, entity_id=change.entity_id, version=version, data=change.data)  # type: ignore[call-arg]
+    message = cls(op=op, entity_id=change.entity_id, version=version, data=change.data)
     return encode(message).decode()
 
 
