@@ -87,18 +87,41 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_MOMENTS: dict[datetime, str] = {}
+
+
+def _moment(moment: datetime) -> str:
+    # a catalog's prices share few start times: format each one once per process
+    text = _MOMENTS.get(moment)
+    if text is None:
+        if len(_MOMENTS) > 10_000:
+            _MOMENTS.clear()
+        text = _MOMENTS[moment] = utc_text(moment)
+    return text
+
+
 def lookup_key(code: str) -> str:
     """The till's catalog key of a barcode as the server sent it.
 
     Numeric GS1 codes are canonicalised the way a scan is (:func:`shared.barcode.parse_scanned`,
     so a weighed-item code is stored with its value zeroed); anything else is kept as it is.
     """
+    if len(code) == 13 and code[0] != "2" and code.isdigit():
+        return code  # an EAN-13 outside the in-store range is its own key (the common case)
     if code.isdigit() and len(code) in (8, 12, 13, 14):
         try:
             return parse_scanned(code, DEFAULT_NOMENCLATURE).lookup_key
         except BarcodeError:
             return code
     return code
+
+
+_UUID_TEXT = msgspec.json.Decoder(list[str])
+
+
+def _texts(ids: Sequence[Any]) -> list[str]:
+    """UUIDs as canonical text, in one C call (``str(uuid)`` costs microseconds each)."""
+    return _UUID_TEXT.decode(msgspec.json.encode(ids)) if ids else []
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -134,9 +157,12 @@ def _latest(changes: Iterable[Any]) -> list[Any]:
 def _split(
     conn: Connection, entity: str, changes: list[Any], table: str
 ) -> tuple[list[Any], list[Any], int]:
-    """Upserts and deletes that are newer than what the till has, and how many were stale."""
+    """Upserts and deletes that are newer than what the till has, and how many were stale.
+
+    Each returned change comes as ``(key, change)``, ``key`` being its entity id as text.
+    """
     changes = _latest(changes)
-    ids = [str(c.entity_id) for c in changes]
+    ids = _texts([c.entity_id for c in changes])
     dead = _tombstones(conn, entity, ids)
     current: dict[str, int] = {}
     if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:  # noqa: S608
@@ -148,15 +174,14 @@ def _split(
             ):
                 current[row[0]] = row[1]
     upserts, deletes, stale = [], [], 0
-    for change in changes:
-        key = str(change.entity_id)
+    for key, change in zip(ids, changes, strict=True):
         seen = max(current.get(key, 0), dead.get(key, 0))
         if change.version <= seen:
             stale += 1
         elif change.op == "delete":
-            deletes.append(change)
+            deletes.append((key, change))
         else:
-            upserts.append(change)
+            upserts.append((key, change))
     return upserts, deletes, stale
 
 
@@ -166,11 +191,11 @@ def _bury(conn: Connection, entity: str, table: str, deletes: list[Any]) -> None
     conn.executemany(
         "INSERT INTO sync_tombstones (entity, entity_id, version) VALUES (?, ?, ?)"
         " ON CONFLICT (entity, entity_id) DO UPDATE SET version = excluded.version",
-        [(entity, str(c.entity_id), c.version) for c in deletes],
+        [(entity, key, c.version) for key, c in deletes],
     )
     conn.executemany(
         f"DELETE FROM {table} WHERE entity_id = ?",  # noqa: S608
-        [(str(c.entity_id),) for c in deletes],
+        [(key,) for key, _ in deletes],
     )
 
 
@@ -221,7 +246,7 @@ def apply_page(
         " active = excluded.active",
         [
             (
-                str(c.entity_id),
+                key,
                 c.version,
                 c.data.code,
                 c.data.name,
@@ -231,41 +256,36 @@ def apply_page(
                 c.data.mrp_paise,
                 int(c.data.active),
             )
-            for c in ups
+            for key, c in ups
         ],
     )
     _bury(conn, "product", "sync_products", dels)
-    dirty.update(str(c.entity_id) for c in ups)
-    dirty.update(str(c.entity_id) for c in dels)
+    dirty.update(key for key, _ in ups)
+    dirty.update(key for key, _ in dels)
 
     # ---------------------------------------------------------------- barcodes
     ups, dels, stale = _split(conn, "barcode", by_kind.get(BarcodeChange, []), "sync_barcodes")
     applied.skipped += stale
-    dirty |= _owner_ids(conn, "sync_barcodes", [str(c.entity_id) for c in ups + dels])
+    dirty |= _owner_ids(conn, "sync_barcodes", [key for key, _ in ups + dels])
+    owners = _texts([c.data.product_id for _, c in ups])
     conn.executemany(
         "INSERT INTO sync_barcodes (entity_id, version, product_id, code, lookup_key, quantity)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity_id) DO UPDATE SET"
         " version = excluded.version, product_id = excluded.product_id, code = excluded.code,"
         " lookup_key = excluded.lookup_key, quantity = excluded.quantity",
         [
-            (
-                str(c.entity_id),
-                c.version,
-                str(c.data.product_id),
-                c.data.code,
-                lookup_key(c.data.code),
-                str(c.data.quantity),
-            )
-            for c in ups
+            (key, c.version, owner, c.data.code, lookup_key(c.data.code), str(c.data.quantity))
+            for (key, c), owner in zip(ups, owners, strict=True)
         ],
     )
     _bury(conn, "barcode", "sync_barcodes", dels)
-    dirty.update(str(c.data.product_id) for c in ups)
+    dirty.update(owners)
 
     # ---------------------------------------------------------------- prices
     ups, dels, stale = _split(conn, "price", by_kind.get(PriceChange, []), "sync_prices")
     applied.skipped += stale
-    dirty |= _owner_ids(conn, "sync_prices", [str(c.entity_id) for c in ups + dels])
+    dirty |= _owner_ids(conn, "sync_prices", [key for key, _ in ups + dels])
+    owners = _texts([c.data.product_id for _, c in ups])
     conn.executemany(
         "INSERT INTO sync_prices (entity_id, version, product_id, store_id, unit_price_paise,"
         " effective_from, effective_until) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -275,19 +295,19 @@ def apply_page(
         " effective_from = excluded.effective_from, effective_until = excluded.effective_until",
         [
             (
-                str(c.entity_id),
+                key,
                 c.version,
-                str(c.data.product_id),
+                owner,
                 str(c.data.store_id) if c.data.store_id else None,
                 c.data.unit_price_paise,
-                utc_text(c.data.effective_from),
-                utc_text(c.data.effective_until) if c.data.effective_until else None,
+                _moment(c.data.effective_from),
+                _moment(c.data.effective_until) if c.data.effective_until else None,
             )
-            for c in ups
+            for (key, c), owner in zip(ups, owners, strict=True)
         ],
     )
     _bury(conn, "price", "sync_prices", dels)
-    dirty.update(str(c.data.product_id) for c in ups)
+    dirty.update(owners)
 
     if dirty:
         _project_items(conn, sorted(dirty), store_id=store_id, now=now)
@@ -299,12 +319,12 @@ def apply_page(
     if ups or dels:
         hsns = {
             row[0]
-            for part in _chunks([str(c.entity_id) for c in dels])
+            for part in _chunks([key for key, _ in dels])
             for row in conn.execute(
                 f"SELECT hsn FROM sync_gst_rates WHERE entity_id IN ({','.join('?' * len(part))})",  # noqa: S608
                 tuple(part),
             )
-        } | {c.data.hsn for c in ups}
+        } | {c.data.hsn for _, c in ups}
         conn.executemany(
             "INSERT INTO sync_gst_rates (entity_id, version, hsn, rate, cess_rate,"
             " effective_from, effective_to) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -313,7 +333,7 @@ def apply_page(
             " effective_from = excluded.effective_from, effective_to = excluded.effective_to",
             [
                 (
-                    str(c.entity_id),
+                    key,
                     c.version,
                     c.data.hsn,
                     str(c.data.rate),
@@ -321,7 +341,7 @@ def apply_page(
                     c.data.effective_from.isoformat(),
                     c.data.effective_to.isoformat() if c.data.effective_to else None,
                 )
-                for c in ups
+                for key, c in ups
             ],
         )
         _bury(conn, "gst_rate", "sync_gst_rates", dels)
@@ -345,16 +365,16 @@ def apply_page(
             " store_ids = excluded.store_ids, active = excluded.active",
             [
                 (
-                    str(c.entity_id),
+                    key,
                     c.version,
                     c.data.code,
                     c.data.name,
                     c.data.role,
                     c.data.pin_hash,
-                    msgspec.json.encode([str(s) for s in c.data.store_ids]).decode(),
+                    msgspec.json.encode(c.data.store_ids).decode(),
                     int(c.data.active),
                 )
-                for c in ups
+                for key, c in ups
             ],
         )
         _bury(conn, "user", "sync_users", dels)
@@ -369,17 +389,17 @@ def apply_page(
             " pin_hash = excluded.pin_hash, active = excluded.active",
             [
                 (
-                    str(c.entity_id),
+                    key,
                     c.data.name,
                     "cashier" if c.data.role == "cashier" else "supervisor",
                     c.data.pin_hash,
                     int(c.data.active and any(str(s) == store_id for s in c.data.store_ids)),
                 )
-                for c in ups
+                for key, c in ups
             ],
         )
         conn.executemany(
-            "UPDATE users SET active = 0 WHERE user_id = ?", [(str(c.entity_id),) for c in dels]
+            "UPDATE users SET active = 0 WHERE user_id = ?", [(key,) for key, _ in dels]
         )
         applied.users_changed = True
 
@@ -391,11 +411,11 @@ def apply_page(
     conn.executemany(
         "INSERT INTO sync_store_settings (entity_id, version, data) VALUES (?, ?, ?)"
         " ON CONFLICT (entity_id) DO UPDATE SET version = excluded.version, data = excluded.data",
-        [(str(c.entity_id), c.version, msgspec.json.encode(c.data).decode()) for c in ups],
+        [(key, c.version, msgspec.json.encode(c.data).decode()) for key, c in ups],
     )
     _bury(conn, "store_settings", "sync_store_settings", dels)
-    for c in ups:
-        if str(c.entity_id) == store_id:
+    for key, c in ups:
+        if key == store_id:
             applied.store_settings = msgspec.json.encode(c.data)
     return applied
 

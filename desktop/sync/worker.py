@@ -21,7 +21,9 @@ through the writer queue, one short transaction at a time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import random
 import threading
 from collections.abc import Callable
@@ -295,25 +297,80 @@ class SyncWorker:
     def pull_all(self, progress: Callable[[int, int, bool], None] | None = None) -> tuple[int, int]:
         """Pull and apply pages until none is left; returns (pages, changes).
 
+        While a page is being applied the next one is already being fetched (its cursor is
+        the page's ``next_cursor``, known before applying), so the local writes overlap the
+        server and the network; pages are still applied strictly in order, each with its
+        cursor, and a page fetched ahead of a failure is simply dropped.
+
         Args:
             progress: called after each page with (changes so far, bytes so far, done).
 
         Raises:
             SyncError: a pull failed; pages applied before stay applied.
         """
+        first = self._transport.pull(self._ledger.cursor(), self._page_size)
+        ahead: queue.Queue[tuple[PullPage, int] | BaseException | None] = queue.Queue(2)
+        stop = threading.Event()
+        fetcher: threading.Thread | None = None
+        if first[0].has_more:
+            fetcher = threading.Thread(
+                target=self._fetch_ahead,
+                args=(first[0].next_cursor, ahead, stop),
+                name="galla-sync-fetch",
+                daemon=True,
+            )
+            fetcher.start()
         pages = changes = received = 0
-        while True:
-            page, size = self._transport.pull(self._ledger.cursor(), self._page_size)
-            applied = self._ledger.apply(page, store_id=self._store_id, now=self._clock())
-            pages += 1
-            changes += len(page.changes)
-            received += size
-            if self._on_applied is not None and applied.changes:
-                self._on_applied(applied)
-            if progress is not None:
-                progress(changes, received, not page.has_more)
-            if not page.has_more:
-                return pages, changes
+        item: tuple[PullPage, int] | BaseException | None = first
+        try:
+            while True:
+                if isinstance(item, BaseException):
+                    raise item
+                assert item is not None
+                page, size = item
+                applied = self._ledger.apply(page, store_id=self._store_id, now=self._clock())
+                pages += 1
+                changes += len(page.changes)
+                received += size
+                if self._on_applied is not None and applied.changes:
+                    self._on_applied(applied)
+                if progress is not None:
+                    progress(changes, received, not page.has_more)
+                if not page.has_more:
+                    return pages, changes
+                item = ahead.get()
+        finally:
+            stop.set()
+            if fetcher is not None:
+                with contextlib.suppress(queue.Empty):
+                    while True:  # unblock a fetcher waiting to hand over a page
+                        ahead.get_nowait()
+                fetcher.join()
+
+    def _fetch_ahead(
+        self,
+        cursor: str,
+        ahead: queue.Queue[tuple[PullPage, int] | BaseException | None],
+        stop: threading.Event,
+    ) -> None:
+        def hand_over(item: tuple[PullPage, int] | BaseException) -> bool:
+            while not stop.is_set():
+                try:
+                    ahead.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        while not stop.is_set():
+            try:
+                page, size = self._transport.pull(cursor, self._page_size)
+            except BaseException as exc:  # handed to the applier, which raises it in order
+                hand_over(exc)
+                return
+            if not hand_over((page, size)) or not page.has_more:
+                return
+            cursor = page.next_cursor
 
     def run_once(self) -> Cycle:
         """One push-pull-reprice cycle; errors are caught, recorded and returned."""

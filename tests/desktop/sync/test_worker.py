@@ -270,3 +270,26 @@ def test_batches_stay_under_the_byte_limit_and_shrink_on_413(
     assert cycle.error is None
     assert cycle.pushed == 8
     assert len(server.batches) >= 2
+
+
+def test_a_pull_cut_mid_way_keeps_the_pages_applied_before_and_their_cursor(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    class CutServer(FakeServer):
+        def pull(self, cursor: str | None, limit: int) -> tuple[PullPage, int]:
+            if cursor == "c2":
+                raise SyncUnavailable("cable pulled")
+            return super().pull(cursor, limit)
+
+    server = CutServer()
+    server.pages = [
+        f.page([f.product("marie")], "c1", more=True),
+        f.page([f.price("marie", 3000)], "c2", more=True),
+        f.page([f.product("oreo")], "c3"),
+    ]
+    cycle = worker(enrolled, server).run_once()
+    assert isinstance(cycle.error, SyncUnavailable)
+    assert enrolled.cursor() == "c2"
+    assert store.find_by_code("MARIE") is not None
+    assert store.find_by_code("OREO") is None
+    assert not enrolled.catalog_ready()
