@@ -312,6 +312,7 @@ class ReturnDialog(_Dialog):
         self.layout_.addLayout(form2)
         self.layout_.addWidget(self.message)
         self.issue = QPushButton("Issue credit note (Ctrl+Enter)")
+        self.issue.setAutoDefault(False)  # Enter in the number box finds; it never issues
         self.layout_.addWidget(self.issue)
         self.document: SaleDocument | None = None
         self.number.returnPressed.connect(lambda: self.search.emit(self.number.text()))

@@ -24,10 +24,12 @@ from desktop.settings import Settings, hardware_values
 from desktop.ui.hardware_settings import HardwareSettingsWidget
 from desktop.ui.qt import (
     QDialog,
+    QEvent,
     QFormLayout,
     QKeyEvent,
     QLabel,
     QLineEdit,
+    QObject,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -104,6 +106,12 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.save_button)
         layout.addWidget(QLabel("Ctrl+Tab: next section · Ctrl+S: save · Esc: close"))
         self.resize(720, 640)
+        # combo boxes and text boxes would swallow Ctrl+S: see it first wherever focus is
+        for child in self.findChildren(QWidget):
+            child.installEventFilter(self)
+        # Enter in a text box must not press Save or "Print test page" behind the cashier
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
 
     # ------------------------------------------------------------------ sections
     def _store_tab(self, settings: Settings) -> QWidget:
@@ -206,8 +214,20 @@ class SettingsDialog(QDialog):
         self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
         self.message.setText(text)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Ctrl+S saves from any field of the screen."""
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_S
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.save()
+            return True
+        return super().eventFilter(watched, event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        """Ctrl+S saves; Ctrl+Tab / Ctrl+Shift+Tab move between the sections."""
+        """Ctrl+S saves (Ctrl+Tab / Ctrl+Shift+Tab, Qt's own, move between the sections)."""
         mods = event.modifiers()
         if event.key() == Qt.Key.Key_S and mods & Qt.KeyboardModifier.ControlModifier:
             self.save()

@@ -4,56 +4,23 @@ customer window, printer trouble in the status bar and the retry key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import serial
 from pytestqt.qtbot import QtBot
 
-from desktop.bootstrap import Till, build
-from desktop.demo import ean13, seed_demo
+from desktop.demo import ean13
 from desktop.devices.printer.escpos_render import render_bytes
 from desktop.devices.printer.layout import receipt_layout
 from desktop.devices.scanner.serial import SerialScanner
-from desktop.services.fakes import FakeClock
-from desktop.settings import load_settings
 from desktop.ui.app import TillApp
 from desktop.ui.dialogs import AmountDialog, HistoryDialog, ReturnDialog, TenderDialog
 from desktop.ui.qt import QApplication, QEvent, QKeyEvent, Qt, QWidget
 
-from ..conftest import CHEAP_HASHER
-from .conftest import log_in, open_shift, press, type_into
+from .conftest import MakeApp, log_in, open_shift, press, type_into
 
 pytestmark = pytest.mark.qt
-
-MakeApp = Callable[..., TillApp]
-
-
-@pytest.fixture
-def make_app(qtbot: QtBot, tmp_path: Path, clock: FakeClock) -> Iterator[MakeApp]:
-    """Build a till from a settings file, as ``galla-till`` does, and start the Qt app."""
-    made: list[tuple[Till, TillApp]] = []
-
-    def make(toml: str, **build_args: object) -> TillApp:
-        (tmp_path / "settings.toml").write_text(toml, encoding="utf-8")
-        settings = load_settings(data_dir=tmp_path, env={})
-        till = build(settings, clock=clock, hasher=CHEAP_HASHER, **build_args)  # type: ignore[arg-type]
-        seed_demo(till.store, till.hasher)
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        till_app = TillApp(till, app, idle_check_ms=60_000)
-        qtbot.addWidget(till_app.window)
-        till_app.window.show()
-        made.append((till, till_app))
-        return till_app
-
-    yield make
-    for till, till_app in made:
-        if till_app.window.dialog is not None:
-            till_app.window.dialog.reject()
-        till_app._stop()
-        till.close()
 
 
 def printer_toml(path: Path, scanner: str = "camera") -> str:
