@@ -358,6 +358,11 @@ class _Slice:
         return max(self.head, after)
 
 
+# Each slice reads one row more than it returns, to know whether more are waiting. The plan
+# must walk the primary key (company_id, seq) in order and stop after the page; with stale
+# statistics (right after a big import) the planner would rather gather the whole company
+# through a bitmap scan and sort it (0.45 s instead of 10 ms per 5,000-change page), so the
+# read transaction turns those two plan shapes off (see :func:`read_page`).
 _COMPANY_SLICE = text(
     """
     WITH head AS (
@@ -365,20 +370,19 @@ _COMPANY_SLICE = text(
             (SELECT last_seq FROM change_counters WHERE company_id = :company), 0
         ) AS last_seq
     ), page AS (
-        SELECT seq, change FROM change_log
-        WHERE company_id = :company AND seq > :after AND scope IN (:every, :store)
-        ORDER BY seq
-        LIMIT :limit
+        SELECT seq, change, row_number() OVER (ORDER BY seq) AS n FROM (
+            SELECT seq, change FROM change_log
+            WHERE company_id = :company AND seq > :after
+              AND scope IN (:every, :store)
+            ORDER BY seq
+            LIMIT :limit + 1
+        ) AS rows
     )
     SELECT (SELECT last_seq FROM head) AS head,
-           count(*) AS count,
-           max(seq) AS last,
-           string_agg(change::text, ',' ORDER BY seq) AS changes,
-           EXISTS (
-               SELECT 1 FROM change_log
-               WHERE company_id = :company AND scope IN (:every, :store)
-                 AND seq > (SELECT COALESCE(max(seq), :after) FROM page)
-           ) AS more
+           count(*) FILTER (WHERE n <= :limit) AS count,
+           max(seq) FILTER (WHERE n <= :limit) AS last,
+           string_agg(change::text, ',' ORDER BY seq) FILTER (WHERE n <= :limit) AS changes,
+           count(*) > :limit AS more
     FROM page
     """
 )
@@ -387,16 +391,15 @@ _GLOBAL_SLICE = text(
     WITH head AS (
         SELECT last_seq FROM global_change_counter WHERE id = 1
     ), page AS (
-        SELECT seq, change FROM global_changes WHERE seq > :after ORDER BY seq LIMIT :limit
+        SELECT seq, change, row_number() OVER (ORDER BY seq) AS n FROM (
+            SELECT seq, change FROM global_changes WHERE seq > :after ORDER BY seq LIMIT :limit + 1
+        ) AS rows
     )
     SELECT (SELECT last_seq FROM head) AS head,
-           count(*) AS count,
-           max(seq) AS last,
-           string_agg(change::text, ',' ORDER BY seq) AS changes,
-           EXISTS (
-               SELECT 1 FROM global_changes
-               WHERE seq > (SELECT COALESCE(max(seq), :after) FROM page)
-           ) AS more
+           count(*) FILTER (WHERE n <= :limit) AS count,
+           max(seq) FILTER (WHERE n <= :limit) AS last,
+           string_agg(change::text, ',' ORDER BY seq) FILTER (WHERE n <= :limit) AS changes,
+           count(*) > :limit AS more
     FROM page
     """
 )
@@ -447,6 +450,8 @@ async def read_page(
         after = START if cursor is None else decode_cursor(key, company_id, store_id, cursor)
     except CursorError as exc:
         raise InvalidCursor(str(exc), field="cursor") from exc
+    await session.execute(text("SET LOCAL enable_sort = off"))
+    await session.execute(text("SET LOCAL enable_bitmapscan = off"))
     glob = await _slice(session, _GLOBAL_SLICE, {"after": after.global_seq, "limit": limit})
     rest = limit - glob.count
     own = await _slice(
