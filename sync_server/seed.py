@@ -6,8 +6,9 @@ enrolment code is made on every run.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -17,6 +18,9 @@ from shared.gstin import gstin_check_character
 from sync_server.db import models as m
 from sync_server.domain.accounts.schemas import RoleGrant, UserCreate
 from sync_server.domain.accounts.services import create_user
+from sync_server.domain.catalog.imports import CatalogRow, write_catalog
+from sync_server.domain.catalog.schemas import GstRateCreate
+from sync_server.domain.catalog.services import load_gst_rates
 from sync_server.domain.companies.schemas import AdminCreate, CompanyCreate, StoreCreate
 from sync_server.domain.companies.services import create_company, create_store
 from sync_server.domain.terminals.schemas import EnrolRequest
@@ -136,7 +140,8 @@ def _gstin(state: str) -> str:
 
 
 async def _seed_rates(ctx: AppContext) -> None:
-    rows = []
+    """The demo GST rates, through the catalog service, so they reach every till's feed."""
+    bodies = []
     for hsn, name, _unit, before, after, cess, _base in _FAMILIES:
         periods = (
             [(before, cess, GST_START, None)]
@@ -144,79 +149,55 @@ async def _seed_rates(ctx: AppContext) -> None:
             else [(before, cess, GST_START, date(2025, 9, 21)), (after, 0, GST_CHANGE_DATE, None)]
         )
         for rate, cess_rate, start, end in periods:
-            rows.append(
-                {
-                    "id": new_id(),
-                    "hsn_prefix": hsn,
-                    "rate": Decimal(rate),
-                    "cess": Decimal(cess_rate),
-                    "effective_from": start,
-                    "effective_to": end,
-                    "description": name,
-                }
+            bodies.append(
+                GstRateCreate(
+                    hsn=hsn,
+                    rate=Decimal(rate),
+                    cess=Decimal(cess_rate),
+                    effective_from=start,
+                    effective_to=end,
+                    description=name,
+                )
             )
-    async with ctx.db.platform() as session:
-        await session.execute(
-            insert(m.GstRate)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["hsn_prefix", "effective_from"])
-        )
+    await load_gst_rates(ctx, bodies)
 
 
-async def _seed_catalog(ctx: AppContext, company_id: object, store_ids: list[object]) -> None:
+async def _seed_catalog(ctx: AppContext, company_id: uuid.UUID, store_ids: list[uuid.UUID]) -> None:
+    """The demo catalog through the import writer (so tills pull it), and 50 of each in stock."""
     now = ctx.clock()
-    since = datetime(2025, 4, 1, tzinfo=UTC)
-    products, barcodes, prices, levels = [], [], [], []
-    for item in catalog():
-        pid = new_id()
-        products.append(
+    rows = [
+        CatalogRow(
+            line=n + 2,
+            sku=item.sku,
+            name=item.name,
+            hsn=item.hsn,
+            unit=item.unit,
+            price_includes_tax=True,
+            mrp_paise=item.mrp_paise,
+            price_paise=item.mrp_paise,
+            barcodes=(item.barcode,),
+        )
+        for n, item in enumerate(catalog())
+    ]
+    async with ctx.db.tenant(company_id) as session:
+        await write_catalog(session, company_id, rows, now)
+    async with ctx.db.tenant(company_id) as session:
+        product_ids = list(
+            await session.scalars(select(m.Product.id).where(m.Product.company_id == company_id))
+        )
+        levels = [
             {
                 "company_id": company_id,
-                "id": pid,
-                "sku": item.sku,
-                "name": item.name,
-                "hsn_code": item.hsn,
-                "unit": item.unit,
-                "price_includes_tax": True,
-                "active": True,
-                "version": 1,
+                "store_id": store,
+                "product_id": pid,
+                "on_hand": Decimal(50),
+                "reserved": Decimal(0),
                 "updated_at": now,
             }
-        )
-        barcodes.append(
-            {"company_id": company_id, "code": item.barcode, "product_id": pid, "id": new_id()}
-        )
-        prices.append(
-            {
-                "company_id": company_id,
-                "id": new_id(),
-                "product_id": pid,
-                "store_id": None,
-                "mrp_paise": item.mrp_paise,
-                "price_paise": item.mrp_paise,
-                "effective_from": since,
-                "effective_to": None,
-            }
-        )
-        for store in store_ids:
-            levels.append(
-                {
-                    "company_id": company_id,
-                    "store_id": store,
-                    "product_id": pid,
-                    "on_hand": Decimal(50),
-                    "reserved": Decimal(0),
-                    "updated_at": now,
-                }
-            )
-    async with ctx.db.tenant(company_id) as session:  # type: ignore[arg-type]
-        for model, rows in (
-            (m.Product, products),
-            (m.Barcode, barcodes),
-            (m.Price, prices),
-            (m.StockLevel, levels),
-        ):
-            await session.execute(insert(model).values(rows))
+            for pid in product_ids
+            for store in store_ids
+        ]
+        await session.execute(insert(m.StockLevel).values(levels))
 
 
 async def seed_demo(ctx: AppContext) -> DemoLogins:
