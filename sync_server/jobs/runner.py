@@ -143,6 +143,14 @@ def next_tick(moment: float, interval: int) -> datetime:
     return EPOCH + timedelta(seconds=(int(moment // interval) + 1) * interval)
 
 
+def _json(value: Any) -> dict[str, Any]:
+    """A jsonb value as a dict (the session's connection may or may not decode it)."""
+    if isinstance(value, str | bytes):
+        decoded: dict[str, Any] = msgspec.json.decode(value)
+        return decoded
+    return dict(value or {})
+
+
 def _runner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
@@ -263,9 +271,14 @@ class JobScheduler:
     async def _wake(self, name: str, interval: int) -> None:
         tick = tick_of(time.time(), interval)
         try:
-            await run_job(self.ctx, name, tick=tick)
+            run = await run_job(self.ctx, name, tick=tick)
         except Exception:  # the database may be away; the next tick tries again
             _log.exception("job %s could not run for tick %s", name, tick.isoformat())
+            return
+        if run is None:
+            _log.info("job %s tick %s: taken by another process", name, tick.isoformat())
+        else:
+            _log.info("job %s tick %s: ran here, %s", name, tick.isoformat(), run.status)
 
     def start(self) -> None:
         """Start waking jobs on this process's event loop."""
@@ -316,7 +329,7 @@ async def job_states(ctx: AppContext, actor: Principal, *, runs_here: bool) -> l
                 started_at=row[7],
                 finished_at=row[8],
                 duration_ms=row[9],
-                result=msgspec.json.decode(row[10]) if show and row[10] else None,
+                result=_json(row[10]) if show else None,
             )
         states.append(
             JobState(

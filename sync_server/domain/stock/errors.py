@@ -22,12 +22,12 @@ from sync_server.lib.errors import Conflict, InvalidInput
 
 __all__ = (
     "InsufficientStock",
-    "tidy",
     "InvalidMovement",
     "ReservationClosed",
     "ReservationExpired",
     "UnknownProduct",
     "UnknownStore",
+    "tidy",
 )
 
 

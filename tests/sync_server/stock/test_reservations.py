@@ -269,36 +269,35 @@ async def test_a_store_manager_cannot_hold_stock_in_another_store(shop: Shop) ->
     assert refused.status_code == 403
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"lines": [{"product_id": "{p}", "quantity": "1.0005"}]}, "lines[0].quantity"),
-        ({"lines": [{"product_id": "{p}", "quantity": "1"}] * 2}, "lines[1].product_id"),
-        ({"ttl_seconds": 10**9}, "ttl_seconds"),
-        ({"lines": [{"product_id": "{p}", "quantity": "-1"}]}, "lines[0].quantity"),
-        ({"lines": []}, "lines"),
-        ({"colour": "red"}, "colour"),
-    ],
-)
-async def test_bad_reservation_requests_are_refused_naming_the_field(
-    shop: Shop, body: dict[str, Any], field: str
-) -> None:
+BAD_REQUESTS = [
+    ({"lines": [{"product_id": "{p}", "quantity": "1.0005"}]}, "lines[0].quantity"),
+    ({"lines": [{"product_id": "{p}", "quantity": "1"}] * 2}, "lines[1].product_id"),
+    ({"ttl_seconds": 10**9}, "ttl_seconds"),
+    ({"lines": [{"product_id": "{p}", "quantity": "-1"}]}, "lines[0].quantity"),
+    ({"lines": [{"product_id": "{p}", "quantity": "NaN"}]}, "lines[0].quantity"),
+    ({"lines": []}, "lines"),
+    ({"colour": "red"}, "colour"),
+]
+
+
+async def test_bad_reservation_requests_are_refused_naming_the_field(shop: Shop) -> None:
     await shop.stock(0, 3)
-    request: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "store_id": str(shop.stores[0]),
-        "reference": "x",
-        "lines": [{"product_id": str(shop.products[0]), "quantity": "1"}],
-    }
-    request.update(body)
-    request = json.loads(json.dumps(request).replace("{p}", str(shop.products[0])))
+    for body, field in BAD_REQUESTS:
+        request: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "store_id": str(shop.stores[0]),
+            "reference": "x",
+            "lines": [{"product_id": str(shop.products[0]), "quantity": "1"}],
+        }
+        request.update(body)
+        request = json.loads(json.dumps(request).replace("{p}", str(shop.products[0])))
 
-    refused = await shop.server.client.post(
-        "/api/v1/reservations", json=request, headers=shop.admin.auth
-    )
+        refused = await shop.server.client.post(
+            "/api/v1/reservations", json=request, headers=shop.admin.auth
+        )
 
-    assert refused.status_code == 400, refused.text
-    assert refused.json().get("field") == field
+        assert refused.status_code == 400, (body, refused.text)
+        assert refused.json().get("field") == field, body
     assert (await shop.level(0)).reserved == 0
 
 
