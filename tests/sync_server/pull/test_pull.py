@@ -285,3 +285,25 @@ async def test_bad_pull_requests_are_clear_problems(server: Server, shop: Shop) 
     )
     assert revoked.status_code == 200
     assert (await client.get(PULL, headers=shop.a2.auth)).status_code in {401, 403}
+
+
+async def test_store_settings_follow_the_store_and_leave_with_its_gstin(shop: Shop) -> None:
+    server = shop.server
+    a1_changes, a1, _ = await pull_all(server, shop.a1)
+    _, a2, _ = await pull_all(server, shop.a2)
+    url = f"/api/v1/stores/{shop.a2.store_id}"
+    await shop.ok("PATCH", url, {"gstin": "27AAPFU0939F1ZV", "address": "1 Link Road"})
+    changes, a2, _ = await pull_all(server, shop.a2, a2)
+    (settings,) = changes
+    assert settings.data is not None
+    assert (settings.entity_id, settings.version) == (shop.a2.store_id, 1)
+    assert (settings.data.code, settings.data.address) == ("A2", ("1 Link Road",))
+    await shop.ok("PATCH", url, {"name": "Andheri East"})
+    (renamed,) = (await pull_all(server, shop.a2, a2))[0]
+    assert renamed.data is not None
+    assert (renamed.data.name, renamed.version) == ("Andheri East", 2)
+    await shop.ok("PATCH", url, {"gstin": None})
+    changes, _, _ = await pull_all(server, shop.a2, a2)
+    assert [(c.op, c.version) for c in changes] == [("delete", 3)]
+    assert (await pull_all(server, shop.a1, a1))[0] == []  # none of it was A1's business
+    assert len(entities(a1_changes, "store_settings")) == 1
