@@ -224,10 +224,17 @@ async def record_users(
 
 
 async def record_store(
-    session: AsyncSession, company_id: uuid.UUID, store_id: uuid.UUID, at: datetime
+    session: AsyncSession,
+    company_id: uuid.UUID,
+    store_id: uuid.UUID,
+    at: datetime,
+    *,
+    opened: bool = False,
 ) -> None:
-    """Record a store's settings, and the admins whose store list it joined, in the feed."""
+    """Record a store's settings in the feed; a newly ``opened`` store joins admins' lists too."""
     await session.flush()
     changes = await store_changes(session, company_id, store_id)
-    changes += await user_changes(session, company_id, await admin_user_ids(session, company_id))
+    if opened:
+        admins = await admin_user_ids(session, company_id)
+        changes += await user_changes(session, company_id, admins)
     await record_changes(session, company_id, changes, at)

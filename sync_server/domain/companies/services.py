@@ -302,7 +302,7 @@ async def create_store(ctx: AppContext, actor: Principal, body: StoreCreate) -> 
             updated_at=now,
         )
         session.add(store)
-        await record_store(session, company_id, store.id, now)
+        await record_store(session, company_id, store.id, now, opened=True)
         return _store_view(store)
 
 
