@@ -225,7 +225,8 @@ def bench_pull(admin: Admin, server: LiveServer, store: uuid.UUID, runs: int, wo
         "enrol + first pull, end to end",
         totals,
         raw_get + sqlite_raw,
-        f"target <= 2000 ms for 100,000 items: {'met' if statistics.median(totals) <= 2 else 'MISSED'}",
+        "target <= 2000 ms for 100,000 items: "
+        + ("met" if statistics.median(totals) <= 2 else "MISSED"),
     )
     line("  of which HTTP + strict decode", fetch_times, raw_get + decode)
     line("  of which apply + project + cursor (SQLite)", apply_times, sqlite_raw)
