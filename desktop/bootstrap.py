@@ -27,8 +27,6 @@ from desktop.devices.print_stack import PrintStack
 from desktop.devices.printer.device import Printer
 from desktop.devices.printer.transports import Backend, PrinterSettings, make_printer
 from desktop.devices.scanner.base import Scanner
-from desktop.devices.scanner.camera import FrameScanner
-from desktop.devices.scanner.serial import SerialScanner, SerialScannerSettings
 from desktop.devices.settings import HardwareSettings, ScannerKind, make_display
 from desktop.devices.till_printer import ReceiptExtras
 from desktop.domain.cart import DiscountPolicy
@@ -188,9 +186,14 @@ def _printer_settings(printer: PrinterSettings, settings: Settings, demo: bool) 
 def make_scanner(hardware: HardwareSettings) -> Scanner | None:
     """The serial or camera scanner the settings name; ``None`` for a wedge (a Qt filter)."""
     scanner = hardware.scanner
+    # imported here: pyserial and PIL load only on tills that use them
     if scanner.kind is ScannerKind.SERIAL:
+        from desktop.devices.scanner.serial import SerialScanner, SerialScannerSettings
+
         return SerialScanner(SerialScannerSettings(scanner.serial_port, scanner.serial_baudrate))
     if scanner.kind is ScannerKind.CAMERA:
+        from desktop.devices.scanner.camera import FrameScanner
+
         return FrameScanner(scanner.camera_engine)
     return None
 

@@ -13,6 +13,7 @@ worker thread**; a Qt screen re-emits them as a signal before touching widgets.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -56,6 +57,11 @@ class PrintStack:
         Raises:
             DeviceConfigError: the settings' printer library is missing.
         """
+        # python-escpos takes ~0.5 s to import; load it off the GUI thread while the cashier
+        # logs in, so the first receipt does not wait for it
+        threading.Thread(
+            target=importlib.import_module, args=("escpos.printer",), daemon=True
+        ).start()
         self._now = now
         self._backoff = backoff
         self._preview = preview

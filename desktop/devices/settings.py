@@ -22,7 +22,7 @@ from desktop.devices.errors import DeviceConfigError, DeviceError
 from desktop.devices.printer.escpos_render import render_bytes
 from desktop.devices.printer.layout import diagnostic_page_layout, drawer_layout
 from desktop.devices.printer.transports import PrinterSettings, make_printer
-from desktop.devices.scanner.camera import DEFAULT_ENGINE, Engine
+from desktop.devices.scanner.engine import DEFAULT_ENGINE, Engine
 from desktop.devices.scanner.wedge import WedgeSettings
 from shared.money import Money
 

@@ -21,7 +21,7 @@ from typing import Any
 from desktop.devices.errors import DeviceConfigError
 from desktop.devices.printer.layout import ReceiptCode, RupeeMode
 from desktop.devices.printer.transports import Backend, PrinterSettings
-from desktop.devices.scanner.camera import Engine
+from desktop.devices.scanner.engine import Engine
 from desktop.devices.scanner.wedge import WedgeSettings
 from desktop.devices.settings import (
     DisplayKind,

@@ -14,7 +14,6 @@ from desktop.bootstrap import Till
 from desktop.devices.display.pole import CustomerDisplay, pole_lines
 from desktop.devices.errors import DeviceError
 from desktop.devices.printer.print_queue import QueueState
-from desktop.devices.scanner.camera import decode_image
 from desktop.domain.cart import require_role
 from desktop.domain.catalog import Role, User
 from desktop.domain.shift import MovementKind
@@ -628,6 +627,8 @@ class MainWindow(QMainWindow):
 
     def _do_scan_image(self) -> None:
         """Read a barcode from a picture file (a camera snapshot) into the cart."""
+        from desktop.devices.scanner.camera import decode_image  # PIL: only when asked
+
         engine = self.till.hardware.scanner.camera_engine
 
         def then(value: str, _: str) -> None:

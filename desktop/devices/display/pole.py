@@ -10,9 +10,10 @@ line, ``ESC Q B`` lower line, ``FF`` clear). Pole displays have no rupee sign: a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import serial
+if TYPE_CHECKING:
+    from serial import SerialBase
 
 from desktop.devices.errors import DeviceConfigError, DeviceError
 from shared.money import Money, format_inr
@@ -137,9 +138,11 @@ class PoleDisplay:
     def __init__(self, settings: PoleSettings) -> None:
         """Prepare to write to the port in ``settings``; it opens on first use."""
         self.settings = settings
-        self._port: serial.SerialBase | None = None
+        self._port: SerialBase | None = None
 
     def _write(self, data: bytes) -> None:
+        import serial  # only a till with a pole display pays for pyserial
+
         try:
             if self._port is None:
                 self._port = serial.serial_for_url(

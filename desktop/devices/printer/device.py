@@ -12,9 +12,10 @@ import contextlib
 import enum
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from escpos.escpos import Escpos
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
 
 from desktop.devices.errors import PaperOut, PrinterError, PrinterOffline
 

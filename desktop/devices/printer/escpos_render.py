@@ -18,9 +18,10 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from escpos.escpos import Escpos
-from escpos.printer import Dummy
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
 
 from desktop.devices.printer.layout import (
     Align,
@@ -172,6 +173,8 @@ def render_bytes(ops: Iterable[Op], *, profile: str | None = None, font: str = "
         profile: a python-escpos capabilities profile name (``None`` = the library default).
         font: ``"a"`` or ``"b"``.
     """
+    from escpos.printer import Dummy  # python-escpos takes ~0.5 s to import: not at start-up
+
     dummy = Dummy(profile=profile) if profile else Dummy()
     render(ops, dummy, font=font)
     output: bytes = dummy.output

@@ -36,12 +36,13 @@ class PrintJob:
     Attributes:
         job_id: the queue's number for it, growing from 1.
         label: what it is, for the cashier ("Invoice T01/2526/000123").
-        data: the ESC/POS bytes.
+        data: the ESC/POS bytes, or a function that renders them; the worker calls it
+            before the first attempt, so rendering never runs on the caller's thread.
     """
 
     job_id: int
     label: str
-    data: bytes
+    data: bytes | Callable[[], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +127,8 @@ class PrintQueue:
             self._thread = threading.Thread(target=self._run, name="print-queue", daemon=True)
             self._thread.start()
 
-    def submit(self, data: bytes, label: str) -> PrintJob:
-        """Queue a job and return at once; printing happens on the worker.
+    def submit(self, data: bytes | Callable[[], bytes], label: str) -> PrintJob:
+        """Queue a job (its bytes, or a function rendering them) and return at once.
 
         Never raises for a printer problem: a sale that was committed stays committed.
         """
@@ -191,6 +192,10 @@ class PrintQueue:
                     return
                 job = self._jobs[0]
                 self._busy = True
+            if callable(job.data):
+                job = self._render(job)
+                if job is None:
+                    continue
             printed, status, detail = self._attempt(job)
             with self._cond:
                 if printed:
@@ -214,6 +219,28 @@ class PrintQueue:
                 if self._stopping:
                     return
 
+    def _render(self, job: PrintJob) -> PrintJob | None:
+        """Render a job's bytes in place; a job that cannot be rendered is dropped (logged)."""
+        assert callable(job.data)
+        try:
+            rendered = PrintJob(job.job_id, job.label, job.data())
+        except Exception:  # a layout bug must not stop the jobs behind it
+            _log.exception("print job %s (%s) could not be rendered", job.job_id, job.label)
+            with self._cond:
+                self._jobs.popleft()
+                self._busy = False
+                left = len(self._jobs)
+                self._cond.notify_all()
+            self._publish(
+                QueueState(
+                    PrinterStatus.ERROR, left, f"{job.label} could not be laid out; reprint it."
+                )
+            )
+            return None
+        with self._cond:
+            self._jobs[0] = rendered
+        return rendered
+
     def _attempt(self, job: PrintJob) -> tuple[bool, PrinterStatus, str]:
         """Try one job: whether it printed, the printer's status, and why not."""
         if self._check_status:
@@ -221,6 +248,7 @@ class PrintQueue:
             if before in _HOLDING:
                 return False, before, _DETAIL[before]
         try:
+            assert isinstance(job.data, bytes)
             self._printer.send(job.data)
         except PaperOut:
             return False, PrinterStatus.PAPER_OUT, _DETAIL[PrinterStatus.PAPER_OUT]

@@ -1,8 +1,9 @@
 """What the till calls to print: receipts, reprints, reports, a test page, a drawer kick.
 
-Each call lays the document out, renders it to bytes on the caller's thread (a few
-milliseconds, no I/O) and hands the bytes to the :class:`~.print_queue.PrintQueue`, which
-returns at once. Call it after the sale's transaction has committed.
+Each call lays the document out on the caller's thread (pure, no I/O) and hands the
+:class:`~.print_queue.PrintQueue` a job that renders it to ESC/POS bytes on the queue's own
+worker, so neither python-escpos nor rendering ever runs on the cashier's thread.
+Call it after the sale's transaction has committed.
 """
 
 from __future__ import annotations
@@ -55,10 +56,11 @@ class ReceiptPrinter:
 
     def _submit(self, ops: Iterable[Op], label: str) -> PrintJob:
         ops = tuple(ops)
-        data = render_bytes(ops, profile=self.settings.profile or None, font=self.settings.font)
+        profile, font = self.settings.profile or None, self.settings.font
         if self.preview is not None:
             self._write_preview(ops, label)
-        return self.queue.submit(data, label)
+        # rendered on the queue's worker: the cashier's thread only lays the receipt out
+        return self.queue.submit(lambda: render_bytes(ops, profile=profile, font=font), label)
 
     def _write_preview(self, ops: tuple[Op, ...], label: str) -> None:
         assert self.preview is not None

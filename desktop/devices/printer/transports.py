@@ -19,8 +19,10 @@ from __future__ import annotations
 import enum
 import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from escpos.escpos import Escpos
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
 
 from desktop.devices.errors import DeviceConfigError
 from desktop.devices.printer.device import EscposPrinter, FakePrinter, Printer

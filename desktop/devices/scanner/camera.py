@@ -25,6 +25,7 @@ from PIL import Image
 
 from desktop.devices.errors import DecoderUnavailable, DeviceConfigError
 from desktop.devices.scanner.base import ScanListener, ScannedCode, ScanSource
+from desktop.devices.scanner.engine import DEFAULT_ENGINE, Engine
 
 __all__ = (
     "DEFAULT_ENGINE",
@@ -47,22 +48,6 @@ class Symbology(enum.StrEnum):
     CODE128 = "CODE128"
     QR = "QR"
     DATAMATRIX = "DATAMATRIX"
-
-
-class Engine(enum.Enum):
-    """Which decoding library reads the picture."""
-
-    ZXING = "zxing"
-    PYZBAR = "pyzbar"
-    BOTH = "both"
-    """zxing-cpp first; pyzbar only on frames where zxing-cpp found nothing."""
-
-
-DEFAULT_ENGINE = Engine.BOTH
-"""Measured best in ``bench/barcode_decoding.py``: zxing-cpp reads 2D codes (DataMatrix, noisy
-QR) that ZBar cannot, ZBar reads blurred, noisy and steeply rotated 1D codes that zxing-cpp
-misses; the fallback costs a second decode only on frames where the first found nothing.
-Where libzbar is missing this behaves as :attr:`Engine.ZXING`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,14 +86,15 @@ def test_a_printer_raising_on_write_leaves_the_sale_committed_and_the_job_queued
 
         state = recorder.wait_for(PrinterStatus.ERROR)
         assert "write failed" in state.detail
-        assert queue.pending() == (job,), "the job waits for a retry"
+        assert [j.job_id for j in queue.pending()] == [job.job_id], "the job waits for a retry"
         assert printer.attempts >= 1
         assert db.execute("select * from sale").fetchall() == [("T01/2526/000123", 47900)]
 
         printer.recover()
         queue.retry_now()
         assert queue.wait_idle(5)
-        assert printer.jobs == [job.data], "printed exactly once after the retry"
+        assert callable(job.data), "rendered on the worker, not the caller's thread"
+        assert printer.jobs == [job.data()], "printed exactly once after the retry"
     finally:
         queue.stop()
         db.close()
