@@ -250,6 +250,8 @@ def _convert(name: str, kind: str, value: object) -> object:
         if not isinstance(value, str):
             raise ValueError
         return value
+    except SettingsError:
+        raise  # already says what is wrong (a SettingsError is a ValueError too)
     except (ValueError, InvalidOperation):
         raise SettingsError(name, f"expected {kind}, got {value!r}") from None
 
