@@ -211,6 +211,12 @@ class SyncClient:
                     "Check the code or ask an admin for a new one."
                 )
             raise EnrolmentFailed(f"The server refused the enrolment: {detail}")
+        if status == 429:
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            later = f" Try again in {int(wait)} seconds." if wait else " Try again later."
+            raise EnrolmentFailed(
+                f"Too many enrolment attempts from this till ({_detail(response)[0]})." + later
+            )
         self._check(response)
         try:
             enrolled = msgspec.json.decode(response.content, type=_Enrolled)

@@ -13,7 +13,6 @@ price-embedded label) cites none, as the protocol allows.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -29,19 +28,6 @@ from shared.protocol import SaleCompleted
 __all__ = ("PriceCitingStore", "cite_prices", "citing_prices")
 
 T = TypeVar("T")
-
-
-class _Reader:
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._local = threading.local()
-
-    def conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self._path, check_same_thread=False)
-            self._local.conn = conn
-        return conn
 
 
 def cite_prices(conn: Any, sale: SaleCompleted, *, store_id: str, at: datetime) -> SaleCompleted:
@@ -93,7 +79,7 @@ class PriceCitingStore:
     def __init__(self, store: Any, store_id: str) -> None:
         self._inner = store
         self._store_id = store_id
-        self._reader = _Reader(store.path)
+        self._path: Path = store.path
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -111,7 +97,13 @@ class PriceCitingStore:
         def cited(document: Any) -> Any:
             event = payload(document)
             if isinstance(event, SaleCompleted):
-                event = cite_prices(self._reader.conn(), event, store_id=self._store_id, at=on)
+                # a connection of its own for the lookup (committed data; WAL lets it read
+                # while the writer holds the sale's transaction), closed at once
+                conn = connect(self._path)
+                try:
+                    event = cite_prices(conn, event, store_id=self._store_id, at=on)
+                finally:
+                    conn.close()
             return event
 
         return self._inner.commit_document(series_kind, on, build, cited, audits)

@@ -152,3 +152,9 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after("Sat, 09 May 2026 04:00:00 GMT", now) == 0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_too_many_enrolment_attempts_say_when_to_try_again() -> None:
+    answer = problem(429, "too many failed attempts", {"Retry-After": "600"})
+    with pytest.raises(EnrolmentFailed, match="Try again in 600 seconds"):
+        client(lambda _: answer).enrol("ABCD-EFGH")
