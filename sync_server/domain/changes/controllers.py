@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from typing import Annotated, Any
 
@@ -62,6 +63,7 @@ class PullController(Controller):
         if len(body) >= _MIN_GZIP_BYTES and accepts_gzip(
             request.headers.get("accept-encoding", "")
         ):
-            body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+            # zlib lets go of the GIL: other requests go on while a big page compresses
+            body = await asyncio.to_thread(gzip.compress, body, GZIP_LEVEL, mtime=0)
             headers["Content-Encoding"] = "gzip"
         return Response(body, media_type="application/json", headers=headers)
