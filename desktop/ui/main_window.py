@@ -372,12 +372,15 @@ class MainWindow(QMainWindow):
 
         On the sale screen it goes into the cart. With a dialog open it is typed into the
         dialog's focused text box and Enter pressed (a receipt's code scanned into the return
-        or history dialog); the settings screen shows it on its scanner test line.
+        or history dialog); the settings screen shows it on its scanner test line; a PIN
+        prompt ignores it.
         """
         if isinstance(self.dialog, SettingsDialog):
             self.dialog.show_scan(code)
             return
-        owner = self.pin_dialog if self.pin_dialog_open() else self.dialog
+        if self.pin_dialog_open():
+            return  # a barcode is never a PIN: a stray scan must not count as a wrong one
+        owner = self.dialog
         if owner is not None:
             focus = QApplication.focusWidget()
             inside = isinstance(focus, QLineEdit) and owner.isAncestorOf(focus)
