@@ -378,7 +378,11 @@ class SyncWorker:
         pages = changes = repriced = 0
         error: SyncError | None = None
         try:
-            self.push_all(tally)
+            try:
+                self.push_all(tally)
+            except SyncRefused as exc:
+                # a refused batch must not also hold back prices and users: pull anyway
+                error = exc
             pages, changes = self.pull_all()
         except SyncError as exc:
             error = exc

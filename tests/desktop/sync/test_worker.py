@@ -293,3 +293,15 @@ def test_a_pull_cut_mid_way_keeps_the_pages_applied_before_and_their_cursor(
     assert store.find_by_code("MARIE") is not None
     assert store.find_by_code("OREO") is None
     assert not enrolled.catalog_ready()
+
+
+def test_a_refused_push_still_lets_catalog_changes_in(store: SqliteStore, enrolled: Ledger) -> None:
+    make_events(store, 1)
+    server = FakeServer()
+    server.failures = [SyncRefused("bad envelope", status=400)]
+    server.pages = [f.page([f.product("marie"), f.price("marie", 100)], "c1")]
+    cycle = worker(enrolled, server).run_once()
+    assert isinstance(cycle.error, SyncRefused)
+    assert cycle.pages == 1
+    assert store.find_by_code("MARIE") is not None
+    assert store.outbox_stats().pending == 1
