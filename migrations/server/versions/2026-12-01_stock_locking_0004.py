@@ -3,7 +3,9 @@
 * ``reservations`` is rebuilt (nothing wrote it before this release) as a header chosen by
   the client's id, with ``reservation_lines`` per product. A line is ``held`` while its
   quantity is counted in ``stock_levels.reserved``; a partial index over held lines by
-  (store, product, expires_at) lets availability subtract only the unexpired ones.
+  (store, product, expires_at) lets availability subtract only the unexpired ones. Neither
+  has a foreign key to its hot parent (the store row, the level row): each would take a
+  share lock there per reservation; the service checks both in the same transaction.
 * ``transfers`` / ``transfer_lines``: stock in transit between two stores of a company.
 * ``job_runs``: one row per job per schedule tick, claimed by exactly one server process;
   platform-only (the tenant role cannot read it).
@@ -65,11 +67,6 @@ def upgrade() -> None:
             "status IN ('held', 'committed', 'released', 'expired')",
             name=op.f("ck_reservations_status"),
         ),
-        sa.ForeignKeyConstraint(
-            ["company_id", "store_id"],
-            ["stores.company_id", "stores.id"],
-            name=op.f("fk_reservations_company_id_store_id_stores"),
-        ),
         sa.PrimaryKeyConstraint("company_id", "id", name=op.f("pk_reservations")),
     )
     op.create_index(
@@ -99,11 +96,6 @@ def upgrade() -> None:
             ["company_id", "reservation_id"],
             ["reservations.company_id", "reservations.id"],
             name=op.f("fk_reservation_lines_company_id_reservation_id_reservations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["company_id", "store_id", "product_id"],
-            ["stock_levels.company_id", "stock_levels.store_id", "stock_levels.product_id"],
-            name=op.f("fk_reservation_lines_company_id_store_id_product_id_stock_levels"),
         ),
         sa.PrimaryKeyConstraint(
             "company_id", "reservation_id", "product_id", name=op.f("pk_reservation_lines")

@@ -68,7 +68,6 @@ class Reservation(Base):
 
     __tablename__ = "reservations"
     __table_args__ = (
-        ForeignKeyConstraint(["company_id", "store_id"], ["stores.company_id", "stores.id"]),
         Index(
             "ix_reservations_company_id_expires_at_held",
             "company_id",
@@ -99,17 +98,16 @@ class ReservationLine(Base):
     """One product of a reservation; ``held`` while its quantity is in ``reserved``.
 
     ``expires_at`` repeats the reservation's, so availability can find expired-but-counted
-    quantity per (store, product) through one partial index.
+    quantity per (store, product) through one partial index. No foreign key to
+    ``stock_levels``: the line is only written after its conditional update of that level
+    row succeeded, and a key-share lock per line on a hot level row would cost a multixact
+    per reservation.
     """
 
     __tablename__ = "reservation_lines"
     __table_args__ = (
         ForeignKeyConstraint(
             ["company_id", "reservation_id"], ["reservations.company_id", "reservations.id"]
-        ),
-        ForeignKeyConstraint(
-            ["company_id", "store_id", "product_id"],
-            ["stock_levels.company_id", "stock_levels.store_id", "stock_levels.product_id"],
         ),
         Index(
             "ix_reservation_lines_held_by_level_expires_at",

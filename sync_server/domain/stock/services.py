@@ -248,12 +248,21 @@ _COLUMNS = (
 )
 
 _INSERT_RESERVATION = f"""
-INSERT INTO reservations
-    (company_id, id, store_id, kind, reference, status, fingerprint, expires_at, created_at,
-     updated_at, closed_at, terminal_id, user_id)
-VALUES ($1, $2, $3, $4, $5, 'held', $6, $7, $8, $8, NULL, $9, $10)
-ON CONFLICT (company_id, id) DO NOTHING
-RETURNING {_COLUMNS}
+WITH made AS (
+    INSERT INTO reservations
+        (company_id, id, store_id, kind, reference, status, fingerprint, expires_at,
+         created_at, updated_at, closed_at, terminal_id, user_id)
+    SELECT $1, $2, $3, $4, $5, 'held', $6, $7, $8, $8, NULL, $9, $10
+    WHERE EXISTS (SELECT 1 FROM stores WHERE company_id = $1 AND id = $3 AND active)
+    ON CONFLICT (company_id, id) DO NOTHING
+    RETURNING {_COLUMNS}
+), lines AS (
+    INSERT INTO reservation_lines
+        (company_id, reservation_id, product_id, store_id, quantity, held, expires_at)
+    SELECT $1, made.id, l.product_id, $3, l.quantity, true, $7
+    FROM made, unnest($11::uuid[], $12::numeric[]) AS l(product_id, quantity)
+)
+SELECT * FROM made
 """  # noqa: S608 - fixed column list
 
 _TAKE = """
@@ -281,7 +290,7 @@ WHERE company_id = $1 AND store_id = $2 AND product_id = $3
 RETURNING on_hand, reserved
 """
 
-_INSERT_LINES = """
+_LINES = """
 INSERT INTO reservation_lines
     (company_id, reservation_id, product_id, store_id, quantity, held, expires_at)
 SELECT $1, $2, l.product_id, $3, l.quantity, $6, $5
@@ -429,10 +438,6 @@ async def hold_in(
         Conflict: the id is taken by a reservation that asked for something else.
         InsufficientStock / UnknownProduct / UnknownStore: see :func:`take_stock`.
     """
-    if not await conn.fetchval(
-        "SELECT 1 FROM stores WHERE company_id = $1 AND id = $2 AND active", company_id, store_id
-    ):
-        raise UnknownStore(store_id)
     made = await conn.fetchrow(
         _INSERT_RESERVATION,
         company_id,
@@ -445,15 +450,18 @@ async def hold_in(
         now,
         terminal_id,
         user_id,
-    )
-    if made is None:  # the id exists (a concurrent twin's insert was waited for)
-        existing = _row(
-            await conn.fetchrow(
-                f"SELECT {_COLUMNS} FROM reservations WHERE company_id = $1 AND id = $2",  # noqa: S608
-                company_id,
-                reservation_id,
-            )
+        [p for p, _ in lines],
+        [q for _, q in lines],
+    )  # the reservation and its lines in one statement (lines only when it is new)
+    if made is None:  # the id exists (a concurrent twin's was waited for), or no such store
+        found = await conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM reservations WHERE company_id = $1 AND id = $2",  # noqa: S608
+            company_id,
+            reservation_id,
         )
+        if found is None:
+            raise UnknownStore(store_id)
+        existing = _row(found)
         if existing.fingerprint != digest:
             raise Conflict(
                 f"reservation id {reservation_id} is already used for a different request; "
@@ -461,17 +469,8 @@ async def hold_in(
                 field="id",
             )
         return existing, False
+    # last: the level rows stay locked from here to the commit, so keep that short
     await take_stock(conn, company_id, store_id, lines, now)
-    await conn.execute(
-        _INSERT_LINES,
-        company_id,
-        reservation_id,
-        store_id,
-        [p for p, _ in lines],
-        expires_at,
-        True,
-        [q for _, q in lines],
-    )
     return _row(made), True
 
 
@@ -517,8 +516,8 @@ async def reserve(
         )
         if not made:
             _check_reservation_access(caller, row)
-        stored = await conn.fetch(_LINES, company_id, row.id)
-    return _view(row, stored, now), made
+            return _view(row, await conn.fetch(_LINES, company_id, row.id), now), False
+    return _view(row, lines, now), True
 
 
 def _check_reservation_access(caller: Caller, row: _Row) -> None:
