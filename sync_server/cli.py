@@ -106,7 +106,8 @@ def _cmd_dev(args: argparse.Namespace, settings: ServerSettings) -> int:
     from sync_server.seed import seed_demo
 
     settings = settings.with_changes(
-        secret_key=settings.secret_key or _dev_secret(settings.data_dir)
+        secret_key=settings.secret_key or _dev_secret(settings.data_dir),
+        jobs_enabled=True,  # one process: it runs the scheduled jobs itself
     )
     with _database(settings.with_changes(database_url=None)) as url:
         _migrate(url)
