@@ -107,7 +107,7 @@ class Loop:
             return await make()
 
         future: Future[T] = asyncio.run_coroutine_threadsafe(runner(), self._loop)
-        return future.result(120)
+        return future.result(900)
 
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
