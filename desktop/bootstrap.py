@@ -45,7 +45,7 @@ from desktop.settings import Settings, changed_settings, save_settings
 from desktop.store.sqlite_store import SqliteStore
 from desktop.sync.pricing import citing_prices
 from desktop.sync.service import TillSync, apply_identity, read_identity
-from desktop.sync.wiring import make_sync
+from desktop.sync.wiring import make_sync, printer_state_of
 from shared.ids import IdFactory
 
 __all__ = ("SystemClock", "Till", "build", "make_scanner", "receipt_extras")
@@ -298,5 +298,7 @@ def build(
         scanner=make_scanner(hardware),
         display=make_display(hardware.display),
         demo=demo,
-        sync=make_sync(store, settings.data_dir, the_clock.now),
+        sync=make_sync(
+            store, settings.data_dir, the_clock.now, printer_state=printer_state_of(printing)
+        ),
     )

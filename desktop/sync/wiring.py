@@ -30,7 +30,30 @@ from desktop.sync.service import (
     read_identity,
 )
 
-__all__ = ("make_sync", "refresh_between_sales")
+__all__ = ("make_sync", "printer_state_of", "refresh_between_sales")
+
+_PRINTER_STATES = {
+    "ok": "ok",
+    "paper_low": "ok",
+    "paper_out": "paper_out",
+    "offline": "offline",
+    "error": "error",
+}
+
+
+def printer_state_of(printing: Any | None) -> Callable[[], str]:
+    """What each push reports about the receipt printer, from the till's print stack."""
+
+    def state() -> str:
+        if printing is None:
+            return "not_configured"
+        try:
+            status = printing.state.status.value
+        except Exception:  # the dashboard's figure must never break a push
+            return "error"
+        return _PRINTER_STATES.get(status, "not_configured")
+
+    return state
 
 
 def make_sync(

@@ -254,3 +254,30 @@ def test_a_sale_line_cites_the_price_record_it_was_charged_at(
         conn, _sale(product, 3000, override=uuid.uuid4()), store_id=f.STORE, at=NOW
     )
     assert overridden.lines[0].price_id is None
+
+
+def test_each_push_reports_the_printer_as_the_dashboard_names_it() -> None:
+    from types import SimpleNamespace
+
+    from desktop.sync.wiring import printer_state_of
+
+    def stack(value: str) -> object:
+        status = SimpleNamespace(value=value)
+        return SimpleNamespace(state=SimpleNamespace(status=status))
+
+    assert printer_state_of(None)() == "not_configured"
+    assert printer_state_of(stack("paper_low"))() == "ok"
+    assert printer_state_of(stack("paper_out"))() == "paper_out"
+    assert printer_state_of(stack("offline"))() == "offline"
+    assert printer_state_of(stack("unknown"))() == "not_configured"
+
+
+def test_the_built_till_reports_its_print_queue(tmp_path: Path) -> None:
+    from desktop.bootstrap import build
+
+    till = build(load_settings(data_dir=tmp_path, env={}))
+    try:
+        assert till.sync is not None
+        assert till.sync._printer_state() in {"ok", "not_configured"}
+    finally:
+        till.close()
