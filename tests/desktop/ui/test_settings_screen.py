@@ -170,3 +170,30 @@ def test_a_scan_while_the_settings_are_open_shows_on_the_scanner_test_line(
     app.window.scan("8901234000010")
     assert dialog.hardware.last_scan.text() == "Read: 8901234000010"
     assert app.window.sale.model.rowCount() == 0
+
+
+def test_a_new_scanner_and_customer_display_start_without_a_restart(
+    qtbot: QtBot, app: TillApp
+) -> None:
+    assert app.wedge is None, "the camera was chosen at start"
+    assert app.customer_window is None
+    dialog = open_settings(qtbot, app)
+    focus(qtbot, dialog.tabs.tabBar())
+    while dialog.tabs.tabText(dialog.tabs.currentIndex()) != "Hardware":
+        qtbot.keyClick(dialog.tabs.tabBar(), Qt.Key.Key_Right)
+    focus(qtbot, dialog.hardware.scanner_kind)
+    qtbot.keyClick(dialog.hardware.scanner_kind, Qt.Key.Key_Home)  # USB keyboard (wedge)
+    focus(qtbot, dialog.hardware.display_kind)
+    qtbot.keyClick(dialog.hardware.display_kind, Qt.Key.Key_End)  # second screen
+    qtbot.keyClick(dialog.hardware.display_kind, Qt.Key.Key_S, CTRL)
+    assert dialog.message.text() == "Saved and in use now."
+    assert app.wedge is not None, "the wedge filter is on the application now"
+    assert app.customer_window is not None
+    assert app.customer_window in app.window.displays
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    type_into(qtbot, app.window.sale.search, ean13(9))  # typed or seen as a scan: added
+    assert app.window.sale.model.rowCount() == 1
+    assert "365.00" in app.customer_window.lower_line.text()
+    written = tomllib.loads(app.till.settings_path.read_text(encoding="utf-8"))
+    assert written["scanner"] == {"kind": "wedge"}
+    assert written["display"] == {"kind": "window"}
