@@ -11,6 +11,7 @@ import serial
 from pytestqt.qtbot import QtBot
 
 from desktop.demo import ean13
+from desktop.devices.display.pole import PoleDisplay
 from desktop.devices.printer.escpos_render import render_bytes
 from desktop.devices.printer.layout import receipt_layout
 from desktop.devices.scanner.serial import SerialScanner
@@ -189,3 +190,21 @@ def test_a_serial_scanner_reaches_the_cart_from_its_own_thread(
     assert till_app.customer_window.isVisible()
     assert "365.00" in till_app.customer_window.lower_line.text()
     assert "Sona masoori" in till_app.customer_window.upper_line.text()
+
+
+def test_a_pole_display_shows_the_last_item_and_the_total(
+    qtbot: QtBot, make_app: MakeApp, tmp_path: Path
+) -> None:
+    till_app = make_app(
+        printer_toml(tmp_path / "p.bin") + '[display]\nkind = "pole"\npole_port = "loop://"\n'
+    )
+    till, window = till_app.till, till_app.window
+    assert isinstance(till.display, PoleDisplay)
+    assert window.displays == [till.display]
+    log_in(qtbot, window)
+    open_shift(qtbot, window)
+    type_into(qtbot, window.sale.search, ean13(9))
+    port = till.display._port
+    assert port is not None
+    sent = port.read(port.in_waiting)
+    assert sent.endswith(b"\x1bQASona masoori  365.00\r\x1bQBTOTAL      Rs.365.00\r")
