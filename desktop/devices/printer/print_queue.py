@@ -193,9 +193,10 @@ class PrintQueue:
                 job = self._jobs[0]
                 self._busy = True
             if callable(job.data):
-                job = self._render(job)
-                if job is None:
+                rendered = self._render(job)
+                if rendered is None:
                     continue
+                job = rendered
             printed, status, detail = self._attempt(job)
             with self._cond:
                 if printed:
