@@ -158,3 +158,60 @@ def test_too_many_enrolment_attempts_say_when_to_try_again() -> None:
     answer = problem(429, "too many failed attempts", {"Retry-After": "600"})
     with pytest.raises(EnrolmentFailed, match="Try again in 600 seconds"):
         client(lambda _: answer).enrol("ABCD-EFGH")
+
+
+def test_a_large_push_goes_gzip_compressed_and_a_small_one_plain() -> None:
+    from datetime import UTC, datetime
+
+    from shared.ids import IdFactory
+    from shared.protocol import (
+        PROTOCOL_VERSION,
+        AuditRecorded,
+        Event,
+        PushAck,
+        PushBatch,
+        TerminalStatus,
+        decode,
+    )
+
+    ids = IdFactory(clock_ms=lambda: 1_760_000_000_000, entropy=lambda n: bytes(range(n)))
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        body = request.content
+        if request.headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        batch = decode(body, PushBatch)
+        ack = PushAck(protocol_version=PROTOCOL_VERSION, acks=(), server_time=datetime.now(UTC))
+        assert batch.events
+        return httpx.Response(200, content=encode(ack))
+
+    def batch(count: int) -> PushBatch:
+        events = tuple(
+            Event(
+                event_id=ids(),
+                seq=n + 1,
+                occurred_at=datetime.now(UTC),
+                payload=AuditRecorded(
+                    action="drawer_opened",
+                    detail={"why": "x" * 200},
+                    prev_hash="0" * 64,
+                    hash="1" * 64,
+                ),
+            )
+            for n in range(count)
+        )
+        return PushBatch(
+            protocol_version=PROTOCOL_VERSION,
+            terminal_id=uuid.uuid4(),
+            status=TerminalStatus(app_version="1", queue_depth=count, printer="ok"),
+            events=events,
+        )
+
+    sync = client(handler)
+    sync.push(batch(1))
+    sync.push(batch(100))
+    assert "content-encoding" not in seen[0].headers
+    assert seen[1].headers["content-encoding"] == "gzip"
+    assert len(seen[1].content) < len(gzip.decompress(seen[1].content)) / 5
