@@ -82,6 +82,8 @@ class DocumentLine:
         cess: compensation cess.
         total: what the line cost, tax included (``taxable`` plus all taxes).
         original_line_no: on a credit note, the invoice line it gives back.
+        bill_discount: the part of ``discount`` that is this line's share of the bill
+            discount (documents stored before this field existed read as zero).
     """
 
     line_no: int
@@ -104,6 +106,7 @@ class DocumentLine:
     cess: Money
     total: Money
     original_line_no: int | None = None
+    bill_discount: Money = Money(0)  # noqa: RUF009 - Money is immutable
 
     @property
     def tax(self) -> Money:
@@ -233,6 +236,7 @@ def build_sale_document(
             igst=computed.breakdown.igst,
             cess=computed.breakdown.cess,
             total=computed.gross,
+            bill_discount=computed.bill_discount,
         )
         for index, (cart_line, computed) in enumerate(
             zip(cart.lines, invoice.lines, strict=True), start=1

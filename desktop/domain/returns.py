@@ -110,6 +110,7 @@ def plan_return(
                 line_no=number,
                 quantity=qty,
                 discount=share("discount"),
+                bill_discount=share("bill_discount"),
                 taxable=taxable,
                 cgst=cgst,
                 sgst=sgst,
