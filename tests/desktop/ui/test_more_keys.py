@@ -84,6 +84,14 @@ def test_f8_discounts_within_the_limit_without_a_pin(qtbot: QtBot, selling: Main
     assert selling.pin_dialog is None
     assert "more than the 50% limit" in selling.sale.banner.text()
     assert selling.sale.total.text() == "₹350.00"
+    press(qtbot, selling, Qt.Key.Key_F8, Qt.KeyboardModifier.ShiftModifier)
+    amount(qtbot, selling, "10")  # a bill discount within the cashier's limit
+    assert selling.sale.total.text() == "₹340.00"
+    press(qtbot, selling, Qt.Key.Key_F12)
+    qtbot.keyClick(selling.dialog.cash, Qt.Key.Key_Return)  # type: ignore[union-attr]
+    assert "saved" in selling.sale.banner.text(), "a sale with a bill discount completes"
+    [sale] = selling.till.store.recent_documents()
+    assert sale.grand_total.paise == 34000
 
 
 def test_f9_attaches_a_customer_and_rejects_a_bad_gstin(qtbot: QtBot, selling: MainWindow) -> None:
