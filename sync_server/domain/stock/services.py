@@ -669,18 +669,20 @@ async def commit_in(
     now: datetime,
     *,
     reason: str = "reservation",
+    reference_id: uuid.UUID | None = None,
 ) -> list[Any]:
     """Turn a locked, open reservation into stock movements (in the caller's transaction).
 
-    Returns its lines. Raises :class:`ReservationExpired` when a line was already released
-    as lapsed (the caller must roll back).
+    The movements cite ``reference_id`` (default: the reservation). Returns its lines.
+    Raises :class:`ReservationExpired` when a line was already released as lapsed (the
+    caller must roll back).
     """
     conn = await driver_connection(session)
     lines = await conn.fetch(_LINES, company_id, row.id)
     await apply_movements(
         session,
         company_id,
-        [Movement(row.store_id, r[0], -r[1], reason, row.id, now) for r in lines],
+        [Movement(row.store_id, r[0], -r[1], reason, reference_id or row.id, now) for r in lines],
         recorded_at=now,
     )  # locks the level rows in key order
     if len(await conn.fetch(_UNHOLD, company_id, row.id, now)) != len(lines):

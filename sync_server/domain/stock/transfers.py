@@ -160,7 +160,7 @@ async def send_transfer(
         row, _ = await hold_in(
             conn,
             company_id,
-            new_id(),
+            body.id,  # the transfer's own reservation at the source
             body.from_store_id,
             lines,
             kind="transfer",
@@ -170,7 +170,7 @@ async def send_transfer(
             now=now,
             user_id=actor.user_id,
         )
-        await commit_in(session, company_id, row, now, reason="transfer_out")
+        await commit_in(session, company_id, row, now, reason="transfer_out", reference_id=body.id)
         await conn.execute(
             "INSERT INTO transfer_lines (company_id, transfer_id, product_id, quantity_sent, "
             "quantity_received) SELECT $1, $2, l.p, l.q, NULL "
@@ -276,7 +276,7 @@ async def receive_transfer(
         )
         lines = await _lines(conn, company_id, transfer_id)
         differing = [
-            {"product_id": str(r[0]), "sent": str(r[1]), "received": str(r[2])}
+            {"product_id": str(r[0]), "sent": str(tidy(r[1])), "received": str(tidy(r[2]))}
             for r in lines
             if r[2] != r[1]
         ]
