@@ -15,18 +15,26 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+import msgspec
+
 from desktop.domain.document import DocumentKind, RateRow
-from desktop.domain.tender import Method, Payment
+from desktop.domain.tender import Method
 from desktop.errors import InvalidCashCount
 from shared.money import Money
 
 __all__ = (
     "DENOMINATIONS",
+    "Amount",
     "CashCount",
     "CashMovement",
+    "LeanAmount",
+    "LeanPayment",
+    "LeanRate",
     "MovementKind",
+    "Paid",
     "ReportDocument",
     "ShiftReport",
+    "Taxed",
     "Totalled",
     "VoidRecord",
     "close_count",
@@ -77,6 +85,63 @@ class VoidRecord:
     amount: Money
 
 
+class Amount(Protocol):
+    """Anything with whole paise: :class:`Money`, or a report's lean amount."""
+
+    @property
+    def paise(self) -> int:
+        """The amount in paise."""
+        ...
+
+
+class Paid(Protocol):
+    """A payment as a report reads it."""
+
+    @property
+    def method(self) -> Method:
+        """Cash, card or UPI."""
+        ...
+
+    @property
+    def amount(self) -> Amount:
+        """What it paid (negative on a credit note)."""
+        ...
+
+
+class Taxed(Protocol):
+    """One GST rate's row as a report reads it."""
+
+    @property
+    def rate(self) -> Decimal:
+        """The rate in percent."""
+        ...
+
+    @property
+    def taxable(self) -> Amount:
+        """Taxable value."""
+        ...
+
+    @property
+    def cgst(self) -> Amount:
+        """Central tax."""
+        ...
+
+    @property
+    def sgst(self) -> Amount:
+        """State tax."""
+        ...
+
+    @property
+    def igst(self) -> Amount:
+        """Integrated tax."""
+        ...
+
+    @property
+    def cess(self) -> Amount:
+        """Cess."""
+        ...
+
+
 class Totalled(Protocol):
     """What a shift report reads from a document (a :class:`SaleDocument` has it all)."""
 
@@ -96,48 +161,71 @@ class Totalled(Protocol):
         ...
 
     @property
-    def grand_total(self) -> Money:
+    def grand_total(self) -> Amount:
         """The amount paid or refunded."""
         ...
 
     @property
-    def discount(self) -> Money:
+    def discount(self) -> Amount:
         """Discounts given on it."""
         ...
 
     @property
-    def round_off(self) -> Money:
+    def round_off(self) -> Amount:
         """Its rupee round-off."""
         ...
 
     @property
-    def payments(self) -> Sequence[Payment]:
+    def payments(self) -> Sequence[Paid]:
         """What each payment paid."""
         ...
 
     @property
-    def rate_summary(self) -> Sequence[RateRow]:
+    def rate_summary(self) -> Sequence[Taxed]:
         """Taxable value and taxes per GST rate."""
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class ReportDocument:
+class LeanAmount(msgspec.Struct, frozen=True):
+    """Money as stored (``{"paise": n}``), decoded without building a :class:`Money`."""
+
+    paise: int
+
+
+class LeanPayment(msgspec.Struct, frozen=True):
+    """A stored payment's method and amount."""
+
+    method: Method
+    amount: LeanAmount
+
+
+class LeanRate(msgspec.Struct, frozen=True):
+    """A stored GST rate row."""
+
+    rate: Decimal
+    taxable: LeanAmount
+    cgst: LeanAmount
+    sgst: LeanAmount
+    igst: LeanAmount
+    cess: LeanAmount
+
+
+class ReportDocument(msgspec.Struct, frozen=True):
     """Just the parts of a stored document that the X/Z report totals.
 
-    The store decodes documents into this rather than a whole
-    :class:`~desktop.domain.document.SaleDocument` for reports: a tenth of the values to
-    build, which is what makes a Z report over 10,000 sales quick.
+    The store decodes documents into this (C-built structs, unknown fields skipped) rather
+    than a whole :class:`~desktop.domain.document.SaleDocument` for reports, which is what
+    makes a Z report over 10,000 sales quick. Its values are read-only report inputs.
     """
 
     sale_id: str
     number: str
     kind: DocumentKind
-    grand_total: Money
-    discount: Money
-    round_off: Money
-    payments: tuple[Payment, ...]
-    rate_summary: tuple[RateRow, ...]
+    grand_total: LeanAmount
+    discount: LeanAmount
+    round_off: LeanAmount
+    payments: tuple[LeanPayment, ...]
+    rate_summary: tuple[LeanRate, ...]
 
 
 @dataclass(frozen=True, slots=True)

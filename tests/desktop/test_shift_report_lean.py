@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from desktop.bootstrap import Till
 from desktop.demo import ean13
 from desktop.domain.catalog import User
-from desktop.domain.document import DocumentKind, RateRow
-from desktop.domain.shift import ReportDocument, shift_report
+from desktop.domain.document import DocumentKind
+from desktop.domain.shift import LeanAmount, LeanPayment, LeanRate, ReportDocument, shift_report
 from desktop.domain.tender import Method, Payment
 from shared.money import Money
 
@@ -58,18 +58,18 @@ def doc(n: int, total: int, cash: bool, kind: DocumentKind = DocumentKind.SALE) 
         sale_id=f"s{n}",
         number=f"DEMOT1/27/{n:06d}",
         kind=kind,
-        grand_total=Money(total),
-        discount=Money(0),
-        round_off=Money(0),
-        payments=(Payment(Method.CASH if cash else Method.UPI, Money(sign * total), None),),
+        grand_total=LeanAmount(total),
+        discount=LeanAmount(0),
+        round_off=LeanAmount(0),
+        payments=(LeanPayment(Method.CASH if cash else Method.UPI, LeanAmount(sign * total)),),
         rate_summary=(
-            RateRow(
+            LeanRate(
                 Decimal(5),
-                Money(taxable),
-                Money(half),
-                Money(total - taxable - half),
-                Money(0),
-                Money(0),
+                LeanAmount(taxable),
+                LeanAmount(half),
+                LeanAmount(total - taxable - half),
+                LeanAmount(0),
+                LeanAmount(0),
             ),
         ),
     )
