@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import msgspec
@@ -36,7 +37,7 @@ from desktop.services.context import TillContext, log
 from desktop.services.events import sale_completed
 from desktop.services.ports import AuditDraft, HeldSale
 from shared.barcode import MeasureKind, VariableMeasure, parse_scanned
-from shared.gst import Invoice
+from shared.gst import Invoice, RateTable
 from shared.money import Money, format_inr
 
 __all__ = ("Completed", "SaleSession")
@@ -94,6 +95,7 @@ class SaleSession:
         self._ctx = context
         self.cashier = cashier
         self.cart = Cart()
+        self._priced: tuple[Cart, RateTable, date, Invoice] | None = None
 
     # ------------------------------------------------------------------ helpers
     def _authority(self, approver: User | None) -> Role:
@@ -113,10 +115,20 @@ class SaleSession:
         return shift.shift_id
 
     def invoice(self) -> Invoice:
-        """The cart's totals and GST, priced today."""
-        return carts.price_cart(
-            self.cart, self._ctx.store.rate_table(), self._ctx.clock.now().date()
-        )
+        """The cart's totals and GST, priced today.
+
+        The screen prices the cart after every change and again when paying; the cart, the
+        rate table and the day are immutable values, so the last pricing is reused while all
+        three are the very same objects (a new rate table from a sync is a new object).
+        """
+        rates = self._ctx.store.rate_table()
+        today = self._ctx.clock.now().date()
+        last = self._priced
+        if last is not None and last[0] is self.cart and last[1] is rates and last[2] == today:
+            return last[3]
+        invoice = carts.price_cart(self.cart, rates, today)
+        self._priced = (self.cart, rates, today, invoice)
+        return invoice
 
     # ------------------------------------------------------------------ ringing up
     def scan(self, code: str, quantity: Decimal = Decimal(1)) -> Item:

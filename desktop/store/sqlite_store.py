@@ -257,6 +257,10 @@ class SqliteStore:
         self.write(work)
         self._rates = None
 
+    def rates_changed(self) -> None:
+        """Forget the cached GST rate table (call after writing ``tax_rates`` directly)."""
+        self._rates = None
+
     def find_by_barcode(self, key: str) -> Item | None:
         """The item with this canonical barcode / lookup key."""
         row = (
