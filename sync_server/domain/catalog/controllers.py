@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from sync_server.domain.catalog import imports, services
 from sync_server.domain.catalog.schemas import (
@@ -88,10 +88,10 @@ class CatalogController(Controller):
         ctx: Ctx,
         principal: Actor,
         *,
-        after: Annotated[str | None, Parameter(description="the previous page's next")] = None,
-        limit: Annotated[int, Parameter(description="1 to 500")] = 100,
-        q: Annotated[str | None, Parameter(description="SKU or name contains")] = None,
-        active: bool | None = None,
+        after: Annotated[str | None, QueryParameter(description="the previous page's next")] = None,
+        limit: Annotated[int, QueryParameter(description="1 to 500")] = 100,
+        q: Annotated[str | None, QueryParameter(description="SKU or name contains")] = None,
+        active: FromQuery[bool | None] = None,
     ) -> ProductPage:
         """Products in SKU order, a page at a time."""
         return await services.list_products(
@@ -183,7 +183,9 @@ class CatalogController(Controller):
         self,
         ctx: Ctx,
         principal: Actor,
-        on: Annotated[date | None, Parameter(description="only rates in effect that day")] = None,
+        on: Annotated[
+            date | None, QueryParameter(description="only rates in effect that day")
+        ] = None,
     ) -> list[GstRateView]:
         """GST rates by HSN code."""
         return await services.list_gst_rates(ctx, principal, on=on)

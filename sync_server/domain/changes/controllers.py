@@ -7,7 +7,7 @@ import gzip
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from sync_server.domain.changes import services
 from sync_server.lib.web import Ctx, Till
@@ -52,9 +52,9 @@ class PullController(Controller):
         request: Request[Any, Any, Any],
         cursor: Annotated[
             str | None,
-            Parameter(description="the next_cursor of the last page applied; omit to start"),
+            QueryParameter(description="the next_cursor of the last page applied; omit to start"),
         ] = None,
-        limit: Annotated[int, Parameter(description="the most changes to return")] = 500,
+        limit: Annotated[int, QueryParameter(description="the most changes to return")] = 500,
     ) -> Response[bytes]:
         """The next page of changes for the terminal's store (a protocol ``PullPage``)."""
         page = await services.pull(ctx, terminal_auth, cursor, limit)

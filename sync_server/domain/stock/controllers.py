@@ -6,8 +6,8 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
-from litestar.params import Dependency, FromPath, JSONBody, Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, SkipValidation
 
 from sync_server.domain.accounts.services import authenticate
 from sync_server.domain.stock import services, transfers
@@ -26,10 +26,10 @@ from sync_server.lib.web import Actor, Ctx
 
 __all__ = ("ReservationController", "StockController", "TransferController", "provide_caller")
 
-Caller = Annotated[services.Caller, Dependency(skip_validation=True)]
+Caller = NamedDependency[SkipValidation[services.Caller]]
 """Handler parameter ``caller``: an enrolled terminal or a signed-in person (a union of two
 dataclasses, which the signature model cannot validate, so it is passed through as made)."""
-Limit = Annotated[int, Parameter(ge=1, le=500, description="1 to 500")]
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="1 to 500")]
 
 
 async def provide_caller(request: Request[Any, Any, Any], ctx: Ctx) -> services.Caller:
@@ -59,12 +59,12 @@ class StockController(Controller):
         *,
         ctx: Ctx,
         caller: Caller,
-        store_id: uuid.UUID,
+        store_id: FromQuery[uuid.UUID],
         product_id: Annotated[
-            list[uuid.UUID] | None, Parameter(description="repeat for several products")
+            list[uuid.UUID] | None, QueryParameter(description="repeat for several products")
         ] = None,
         limit: Limit = 500,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[Availability]:
         """On hand, reserved (unexpired holds only), available and incoming, per product."""
         return await services.availability(
@@ -92,8 +92,8 @@ class ReservationController(Controller):
         self,
         ctx: Ctx,
         caller: Caller,
-        store_id: uuid.UUID,
-        status: str | None = None,
+        store_id: FromQuery[uuid.UUID],
+        status: FromQuery[str | None] = None,
         limit: Limit = 100,
     ) -> list[ReservationView]:
         """A store's newest reservations (``status``: held, committed, released, expired)."""
@@ -152,8 +152,8 @@ class TransferController(Controller):
         self,
         ctx: Ctx,
         caller: Caller,
-        store_id: uuid.UUID | None = None,
-        status: str | None = None,
+        store_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[str | None] = None,
         limit: Limit = 100,
     ) -> list[TransferView]:
         """Newest transfers (``status=in_transit``: what is on the road)."""
