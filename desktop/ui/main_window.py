@@ -21,6 +21,7 @@ from desktop.errors import ApprovalRequired, SessionExpired, TillError, UnknownB
 from desktop.services.context import log
 from desktop.services.sale import Completed, SaleSession
 from desktop.services.shifts import ZClose
+from desktop.sync.wiring import refresh_between_sales
 from desktop.ui.dialogs import (
     AmountDialog,
     CloseShiftDialog,
@@ -34,9 +35,8 @@ from desktop.ui.dialogs import (
     parse_money,
     parse_quantity,
 )
-from desktop.ui.login_view import LoginView
-from desktop.sync.wiring import refresh_between_sales
 from desktop.ui.enrolment import sync_status_text, sync_tooltip
+from desktop.ui.login_view import LoginView
 from desktop.ui.models import cart_rows
 from desktop.ui.qt import (
     QApplication,
