@@ -196,7 +196,9 @@ STOCK_CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/transfers/{transfer_id}"): Case(),
     ("POST", "/api/v1/transfers/{transfer_id}/receive"): Case(body={}),
-    ("GET", "/api/v1/jobs"): Case(frozenset({200}), why="the schedule; platform-wide results hidden"),
+    ("GET", "/api/v1/jobs"): Case(
+        frozenset({200}), why="the schedule; platform-wide results hidden"
+    ),
     ("POST", "/api/v1/jobs/run"): Case(
         frozenset({200}),
         body={"name": "expire-reservations"},
