@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from sync_server.domain.catalog.schemas import PriceCreate
+from sync_server.domain.catalog.services import set_price
+from sync_server.lib.principal import COMPANY_ADMIN, Principal
 from tests.sync_server.catalog.test_products import PRODUCTS, RICE, counts, problem
 from tests.sync_server.pull.helpers import Shop, entities, pull_all
 
@@ -133,3 +138,35 @@ async def test_the_price_version_a_till_sees_is_the_one_the_server_stores(shop: 
     closed = entities(changes, "price")[uuid.UUID(made["prices"][0]["id"])]
     assert closed.data is not None
     assert closed.data.effective_until is not None
+
+
+async def test_concurrent_price_changes_of_one_product_leave_one_open_price(shop: Shop) -> None:
+    """Ten admins set the price at once: the product lock lines them up, no span overlaps."""
+    url, made = await rice(shop)
+    ctx = shop.server.ctx
+    admin = Principal(
+        account_id=uuid.uuid4(),
+        email="admin@alpha.example",
+        family_id=uuid.uuid4(),
+        platform_admin=False,
+        company_id=shop.company_id,
+        user_id=None,
+        roles=frozenset({(COMPANY_ADMIN, None)}),
+    )
+    starts = [ctx.clock() + timedelta(minutes=n) for n in range(1, 11)]
+    await asyncio.gather(
+        *(
+            set_price(
+                ctx,
+                admin,
+                uuid.UUID(made["id"]),
+                PriceCreate(price_paise=10_000 + n, effective_from=start),
+            )
+            for n, start in enumerate(reversed(starts))
+        )
+    )
+    prices = sorted((await shop.ok("GET", url))["prices"], key=lambda p: p["effective_from"])
+    assert len(prices) == 11
+    assert [p["effective_to"] is None for p in prices] == [False] * 10 + [True]
+    for before, after in itertools.pairwise(prices):
+        assert before["effective_to"] == after["effective_from"]  # back to back, no overlap
