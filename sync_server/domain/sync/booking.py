@@ -64,6 +64,7 @@ class _Stock:
     """Stock movements of the batch, with the events behind each level."""
 
     movements: list[Movement] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
     counts: list[Count] = field(default_factory=list)
     events: dict[tuple[uuid.UUID, uuid.UUID], list[uuid.UUID]] = field(
         default_factory=lambda: defaultdict(list)
@@ -79,6 +80,7 @@ class _Stock:
         """Book ``qty`` of ``key`` = (store, product) for ``why`` = (reason, reference)."""
         store, product = key
         self.movements.append(Movement(store, product, qty, why[0], why[1], event.occurred_at))
+        self.seqs.append(event.seq)
         if qty < 0:
             self.events[key].append(event.event_id)
 
@@ -118,14 +120,7 @@ async def book(
     await _cash(ctx, by_kind[CashMoved], closes)
     await _shifts_closed(ctx, by_kind[ShiftClosed])
     await _audit(ctx, by_kind[AuditRecorded])
-    for event in by_kind[StockCounted]:
-        count = event.payload
-        assert isinstance(count, StockCounted)
-        stock.counts.append(
-            Count(
-                count.store_id, count.product_id, count.quantity, count.count_id, event.occurred_at
-            )
-        )
+    stock.counts = _counts_in_order(by_kind[StockCounted], stock)
     if stock.movements or stock.counts:
         changes = await apply_movements(
             session, company_id, stock.movements, stock.counts, recorded_at=now
@@ -149,6 +144,37 @@ async def book(
                     )
                 )
     return booked
+
+
+def _counts_in_order(events: list[Event], stock: _Stock) -> list[Count]:
+    """The batch's counts, adjusted so each stands at its place in the event order.
+
+    The ledger applies counts after a call's movements, but a count at seq 5 followed by a
+    sale at seq 9 must leave the count less the sale. So each count's figure is raised by the
+    movements of its product that come after it in the batch; of several counts of one
+    product, the last one stands.
+    """
+    last: dict[tuple[uuid.UUID, uuid.UUID], Event] = {}
+    for event in events:
+        p = event.payload
+        assert isinstance(p, StockCounted)
+        last[(p.store_id, p.product_id)] = event
+    counts = []
+    for key, event in last.items():
+        p = event.payload
+        assert isinstance(p, StockCounted)
+        after = sum(
+            (
+                mv.quantity
+                for mv, seq in zip(stock.movements, stock.seqs, strict=True)
+                if seq > event.seq and (mv.store_id, mv.product_id) == key
+            ),
+            Decimal(0),
+        )
+        counts.append(
+            Count(p.store_id, p.product_id, p.quantity + after, p.count_id, event.occurred_at)
+        )
+    return counts
 
 
 @dataclass(slots=True)

@@ -381,3 +381,19 @@ async def test_admins_see_what_each_terminal_reported_on_its_last_push(shop: Sho
     assert view["app_version"] == "1.0.0"
     assert view["printer_state"] == "ok"
     assert view["last_push_at"] is not None
+
+
+async def test_a_count_stands_at_its_place_among_the_sales_of_its_batch(shop: Shop) -> None:
+    till = await shop.till("A1T1")
+    item = shop.items[4]
+    opened = till.open_shift()
+    before = till.sale([(item, 5)])  # 100 -> 95, then counted: 42 on the shelf
+    count = till.count(item, 42)
+    after = till.sale([(item, 2)])  # 42 -> 40
+    recount, last = till.count(item, 30), till.sale([(item, 1)])  # 30 -> 29
+    await till.push([opened, before, count, after, recount, last])
+    assert await shop.on_hand(item) == Decimal(29)
+    async with shop.server.ctx.db.tenant(shop.tenant.company_id) as session:
+        from sync_server.domain.stock.ledger import ledger_drift
+
+        assert await ledger_drift(session, shop.tenant.company_id) == []
