@@ -21,7 +21,7 @@ from sync_server.db.embedded import asyncpg_connect_args
 from sync_server.domain.changes.services import Changed, read_page, record_changes
 from sync_server.lib.context import AppContext
 from tests.sync_server.conftest import Server
-from tests.sync_server.pull.helpers import Shop
+from tests.sync_server.pull.helpers import Shop, make_shop
 
 BLOCKED = 0.3
 
@@ -171,3 +171,39 @@ async def test_concurrent_writers_and_a_pulling_till_agree_on_every_change(
     stop.set()
     await puller
     assert seen == {i: v for i, v in versions.items() if v}
+
+
+async def test_writers_of_another_company_never_wait_for_the_lock(
+    server: Server, shop: Shop
+) -> None:
+    ctx = server.ctx
+    other = await make_shop(server, "bravo")
+    a_recorded = asyncio.Event()
+    a_may_commit = asyncio.Event()
+
+    async def alpha() -> None:
+        async with ctx.db.tenant(shop.company_id) as session:
+            await record_changes(
+                session,
+                shop.company_id,
+                [Changed("product", uuid.uuid4(), product("A"), 1)],
+                ctx.clock(),
+            )
+            a_recorded.set()
+            await a_may_commit.wait()
+
+    async def bravo() -> None:
+        async with ctx.db.tenant(other.company_id) as session:
+            await record_changes(
+                session,
+                other.company_id,
+                [Changed("product", uuid.uuid4(), product("B"), 1)],
+                ctx.clock(),
+            )
+
+    task_a = asyncio.create_task(alpha())
+    await a_recorded.wait()
+    await asyncio.wait_for(bravo(), timeout=5)  # commits while alpha still holds its lock
+    assert not task_a.done()
+    a_may_commit.set()
+    await task_a
