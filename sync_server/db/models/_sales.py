@@ -3,12 +3,12 @@
 These rows are what the tills recorded, booked by the push reconciler exactly as sent. They
 carry no foreign keys between facts (a credit note to its sale, a cash movement to its
 shift): a till's events may reach the server in any order, and a fact is never refused
-because the one it refers to has not arrived yet. Line rows (sale lines, payments, credit
-note lines and tenders) have no foreign keys either: the push path writes a document and its
-lines together and checks every product first, and a key check per line row doubled the cost
-of a push (migration 0002 has the figures). Unique invoice numbers are likewise not a
-constraint: a collision (a till restored from an old backup) is booked and reported as a
-sync exception, never rejected.
+because the one it refers to has not arrived yet. Sales, credit notes and their line rows
+have no foreign keys either: the push path writes a document and its lines together, checks
+every product first and takes store and terminal from the credential, and a key check per row
+doubled the cost of a push (migration 0002 has the figures). Unique invoice numbers are
+likewise not a constraint: a collision (a till restored from an old backup) is booked and
+reported as a sync exception, never rejected.
 """
 
 from __future__ import annotations
@@ -72,8 +72,6 @@ class Sale(Base):
 
     __tablename__ = "sales"
     __table_args__ = (
-        ForeignKeyConstraint(*_STORE_FK),
-        ForeignKeyConstraint(*_TERMINAL_FK),
         Index(None, "company_id", "store_id", "financial_year", "invoice_number"),
         Index(None, "company_id", "shift_id"),
         Index(None, "company_id", "occurred_at"),
@@ -161,8 +159,6 @@ class CreditNote(Base):
 
     __tablename__ = "credit_notes"
     __table_args__ = (
-        ForeignKeyConstraint(*_STORE_FK),
-        ForeignKeyConstraint(*_TERMINAL_FK),
         Index(None, "company_id", "store_id", "financial_year", "number"),
         Index(None, "company_id", "sale_id"),
     )
