@@ -264,3 +264,29 @@ async def test_a_store_manager_reads_the_catalog_but_cannot_change_it(shop: Shop
     ):
         response = await client.request(method, url, json=body, headers=auth)
         assert response.status_code == 403, (method, url, response.text)
+
+
+async def test_every_catalog_route_answers_bad_input_with_a_problem(shop: Shop) -> None:
+    made = await shop.ok("POST", PRODUCTS, RICE, status=201)
+    url = f"{PRODUCTS}/{made['id']}"
+    before = await counts(shop)
+    for method, path, body, field in (
+        ("PATCH", url, None, None),
+        ("PATCH", url, {"active": "no"}, "active"),
+        ("PATCH", url, {"mrp_paise": "12000"}, "mrp_paise"),
+        ("POST", f"{url}/barcodes", None, None),
+        ("POST", f"{url}/barcodes", {"code": 8901234000014}, "code"),
+        ("POST", f"{url}/prices", None, None),
+        ("GET", f"{PRODUCTS}?active=maybe", None, "active"),
+        ("GET", "/api/v1/catalog/gst-rates?on=2026-13-01", None, "on"),
+    ):
+        response = await shop.api(method, path, body)
+        problem(response, 400, field)
+    for method, path in (
+        ("GET", f"{PRODUCTS}/not-a-uuid"),
+        ("DELETE", f"{url}/prices/not-a-uuid"),
+    ):
+        response = await shop.api(method, path)
+        assert response.status_code in {400, 404, 405}, (path, response.text)
+        assert response.headers["content-type"] == PROBLEM
+    assert await counts(shop) == before
