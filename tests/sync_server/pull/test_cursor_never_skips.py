@@ -12,13 +12,20 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from datetime import date
+from decimal import Decimal
 
 import asyncpg
 import pytest
 
-from shared.protocol import ProductData, PullPage, decode
+from shared.protocol import GstRateData, ProductData, PullPage, decode
 from sync_server.db.embedded import asyncpg_connect_args
-from sync_server.domain.changes.services import Changed, read_page, record_changes
+from sync_server.domain.changes.services import (
+    Changed,
+    read_page,
+    record_changes,
+    record_global_changes,
+)
 from sync_server.lib.context import AppContext
 from tests.sync_server.conftest import Server
 from tests.sync_server.pull.helpers import Shop, make_shop
@@ -207,3 +214,40 @@ async def test_writers_of_another_company_never_wait_for_the_lock(
     assert not task_a.done()
     a_may_commit.set()
     await task_a
+
+
+async def test_the_global_feed_orders_its_writers_the_same_way(server: Server, shop: Shop) -> None:
+    ctx = server.ctx
+    start = (await _pull(ctx, shop, None)).next_cursor
+    first, second = uuid.uuid4(), uuid.uuid4()
+    a_recorded = asyncio.Event()
+    a_may_commit = asyncio.Event()
+
+    def rate(hsn: str) -> GstRateData:
+        return GstRateData(hsn=hsn, rate=Decimal(5), effective_from=date(2030, 1, 1))
+
+    async def transaction_a() -> None:
+        async with ctx.db.platform() as session:
+            await record_global_changes(
+                session, [Changed("gst_rate", first, rate("1001"))], ctx.clock()
+            )
+            a_recorded.set()
+            await a_may_commit.wait()
+
+    async def transaction_b() -> None:
+        async with ctx.db.platform() as session:
+            await record_global_changes(
+                session, [Changed("gst_rate", second, rate("1002"))], ctx.clock()
+            )
+
+    task_a = asyncio.create_task(transaction_a())
+    await a_recorded.wait()
+    task_b = asyncio.create_task(transaction_b())
+    done, _ = await asyncio.wait({task_b}, timeout=BLOCKED)
+    assert not done
+    between = await _pull(ctx, shop, start)
+    assert between.changes == ()
+    a_may_commit.set()
+    await asyncio.gather(task_a, task_b)
+    later = await _pull(ctx, shop, between.next_cursor)
+    assert [(c.entity_id, c.version) for c in later.changes] == [(first, 1), (second, 1)]
