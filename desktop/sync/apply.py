@@ -13,8 +13,9 @@ with the new cursor, so a page is applied completely or not at all. It works in 
 
 Price in force: the store's own price beats the company-wide one, the later
 ``effective_from`` beats the earlier, and only a span containing "now" counts; a product with
-no price in force cannot be sold (``active = 0``). Spans that open or close later are picked
-up by :func:`reprice_due` on the sync worker's next cycle.
+no price in force cannot be sold (``active = 0``). A span that opens or closes later leaves
+its moment in ``sync_price_boundaries``, and :func:`reprice_due` re-projects the product on
+the sync worker's first cycle after it.
 
 Catalog data changes between sales, never inside one: a cart line keeps the price it was
 added at, so only new lines and new sales see a new price.
@@ -144,16 +145,6 @@ def _tombstones(conn: Connection, entity: str, ids: Sequence[str]) -> dict[str, 
     return found
 
 
-def _latest(changes: Iterable[Any]) -> list[Any]:
-    # within one page an entity may change twice; only its newest version matters
-    newest: dict[Any, Any] = {}
-    for change in changes:
-        kept = newest.get(change.entity_id)
-        if kept is None or change.version > kept.version:
-            newest[change.entity_id] = change
-    return list(newest.values())
-
-
 def _split(
     conn: Connection, entity: str, changes: list[Any], table: str
 ) -> tuple[list[Any], list[Any], int]:
@@ -161,8 +152,13 @@ def _split(
 
     Each returned change comes as ``(key, change)``, ``key`` being its entity id as text.
     """
-    changes = _latest(changes)
-    ids = _texts([c.entity_id for c in changes])
+    # within one page an entity may change twice; only its newest version matters
+    newest: dict[str, Any] = {}
+    for key, change in zip(_texts([c.entity_id for c in changes]), changes, strict=True):
+        kept = newest.get(key)
+        if kept is None or change.version > kept.version:
+            newest[key] = change
+    ids = list(newest)
     dead = _tombstones(conn, entity, ids)
     current: dict[str, int] = {}
     if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:  # noqa: S608
@@ -174,7 +170,7 @@ def _split(
             ):
                 current[row[0]] = row[1]
     upserts, deletes, stale = [], [], 0
-    for key, change in zip(ids, changes, strict=True):
+    for key, change in newest.items():
         seen = max(current.get(key, 0), dead.get(key, 0))
         if change.version <= seen:
             stale += 1
@@ -308,6 +304,15 @@ def apply_page(
     )
     _bury(conn, "price", "sync_prices", dels)
     dirty.update(owners)
+    moment = utc_text(now)
+    later = []
+    for (_, c), owner in zip(ups, owners, strict=True):
+        for edge in (c.data.effective_from, c.data.effective_until):
+            if edge is not None and (text := _moment(edge)) > moment:
+                later.append((text, owner))
+    conn.executemany(
+        "INSERT OR IGNORE INTO sync_price_boundaries (at, product_id) VALUES (?, ?)", later
+    )
 
     if dirty:
         _project_items(conn, sorted(dirty), store_id=store_id, now=now)
@@ -426,70 +431,66 @@ def _project_items(
     """Re-derive ``items``, ``barcodes`` and ``items_fts`` for these products, set-based."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_dirty (product_id TEXT PRIMARY KEY)")
     conn.execute("DELETE FROM temp.sync_dirty")
-    conn.executemany(
-        "INSERT OR IGNORE INTO temp.sync_dirty (product_id) VALUES (?)",
-        [(p,) for p in product_ids],
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.sync_dirty (product_id) SELECT value FROM json_each(?)",
+        (msgspec.json.encode(list(product_ids)).decode(),),
     )
     moment = utc_text(now)
+    # CROSS JOIN fixes the loop order: the page's few dirty products drive index lookups
+    # into the big tables (left to the planner, a temp table without statistics can end up
+    # as the inner loop, and every page would scan the whole catalog)
     conn.execute(
-        "DELETE FROM items_fts WHERE rowid IN (SELECT items.rowid FROM items"
-        " JOIN temp.sync_dirty d ON items.item_id = d.product_id)"
+        "DELETE FROM items_fts WHERE rowid IN (SELECT items.rowid FROM temp.sync_dirty d"
+        " CROSS JOIN items ON items.item_id = d.product_id)"
     )
     # deleting cascades to the item's barcodes; both are rebuilt from the mirror below
     conn.execute("DELETE FROM items WHERE item_id IN (SELECT product_id FROM temp.sync_dirty)")
     conn.execute(
         "INSERT INTO items (item_id, code, name, hsn, price_paise, tax_inclusive, unit,"
         " weighed, active)"
-        " SELECT p.entity_id, p.code, p.name, p.hsn, coalesce(b.price, 0),"
-        "  p.price_includes_tax, p.unit, p.unit IN ('kg', 'l', 'm'),"
-        "  p.active AND b.price IS NOT NULL"
-        " FROM temp.sync_dirty d JOIN sync_products p ON p.entity_id = d.product_id"
-        " LEFT JOIN (SELECT d2.product_id AS product_id, (SELECT s.unit_price_paise"
-        "   FROM sync_prices s WHERE s.product_id = d2.product_id"
+        " SELECT entity_id, code, name, hsn, coalesce(price, 0), price_includes_tax, unit,"
+        "  unit IN ('kg', 'l', 'm'), active AND price IS NOT NULL"
+        " FROM (SELECT p.*, (SELECT s.unit_price_paise FROM sync_prices s"
+        "   WHERE s.product_id = d.product_id"
         "   AND (s.store_id = :store OR s.store_id IS NULL) AND s.effective_from <= :now"
         "   AND (s.effective_until IS NULL OR s.effective_until > :now)"
         "   ORDER BY s.store_id IS NULL, s.effective_from DESC LIMIT 1) AS price"
-        "  FROM temp.sync_dirty d2) b ON b.product_id = d.product_id",
+        "  FROM temp.sync_dirty d CROSS JOIN sync_products p ON p.entity_id = d.product_id)",
         {"store": store_id, "now": moment},
     )
     conn.execute(
         "INSERT OR REPLACE INTO barcodes (barcode, item_id)"
-        " SELECT s.lookup_key, s.product_id FROM sync_barcodes s"
-        " JOIN temp.sync_dirty d ON s.product_id = d.product_id"
-        " JOIN items ON items.item_id = s.product_id"
+        " SELECT s.lookup_key, s.product_id FROM temp.sync_dirty d"
+        " CROSS JOIN sync_barcodes s ON s.product_id = d.product_id"
+        " CROSS JOIN items ON items.item_id = s.product_id"
     )
     conn.execute(
         "INSERT INTO items_fts (rowid, item_id, name, code, barcodes)"
         " SELECT items.rowid, items.item_id, items.name, items.code,"
         "  coalesce((SELECT group_concat(barcode, ' ') FROM barcodes"
         "   WHERE barcodes.item_id = items.item_id), '')"
-        " FROM items JOIN temp.sync_dirty d ON items.item_id = d.product_id"
+        " FROM temp.sync_dirty d CROSS JOIN items ON items.item_id = d.product_id"
     )
     conn.execute("DELETE FROM temp.sync_dirty")
 
 
-def reprice_due(conn: Connection, *, store_id: str, since: str | None, now: datetime) -> int:
-    """Re-project the products whose price span opened or closed after ``since``, up to now.
+def reprice_due(conn: Connection, *, store_id: str, now: datetime) -> int:
+    """Re-project the products whose price in force changed by ``now`` (a start or an end).
 
     Args:
         conn: the writer's connection, inside a transaction.
         store_id: this till's store.
-        since: the moment prices were last resolved for (:func:`utc_text`), or ``None``.
-        now: the moment to resolve them for now.
+        now: the moment to resolve prices for.
 
     Returns:
         How many products were re-projected.
     """
     moment = utc_text(now)
-    if since is None or since >= moment:
-        return 0
     rows = conn.execute(
-        "SELECT DISTINCT product_id FROM sync_prices WHERE"
-        " (effective_from > ? AND effective_from <= ?)"
-        " OR (effective_until > ? AND effective_until <= ?)",
-        (since, moment, since, moment),
+        "SELECT DISTINCT product_id FROM sync_price_boundaries WHERE at <= ?", (moment,)
     ).fetchall()
     ids = [row[0] for row in rows]
     if ids:
         _project_items(conn, ids, store_id=store_id, now=now)
+        conn.execute("DELETE FROM sync_price_boundaries WHERE at <= ?", (moment,))
     return len(ids)

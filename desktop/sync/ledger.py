@@ -180,6 +180,7 @@ class Ledger:
                 "sync_products",
                 "sync_barcodes",
                 "sync_prices",
+                "sync_price_boundaries",
                 "sync_gst_rates",
                 "sync_users",
                 "sync_store_settings",
@@ -231,26 +232,18 @@ class Ledger:
             applied = apply_page(conn, page.changes, store_id=store_id, now=now)
             conn.execute(
                 "UPDATE sync_state SET pull_cursor = ?, last_pull_at = ?, last_contact_at = ?,"
-                " repriced_at = coalesce(repriced_at, ?),"
                 " catalog_ready = CASE WHEN ? THEN catalog_ready ELSE 1 END",
-                (
-                    page.next_cursor,
-                    utc_text(now),
-                    utc_text(now),
-                    utc_text(now),
-                    int(page.has_more),
-                ),
+                (page.next_cursor, utc_text(now), utc_text(now), int(page.has_more)),
             )
             return applied
 
         return self._store.write(work)  # type: ignore[no-any-return]
 
     def reprice(self, *, store_id: str, now: datetime) -> int:
-        """Re-resolve prices whose span opened or closed since the last time; returns count."""
+        """Re-resolve prices whose span opened or closed by ``now``; returns the products."""
 
         def work(conn: Connection) -> int:
-            since = conn.execute("SELECT repriced_at FROM sync_state").fetchone()[0]
-            count = reprice_due(conn, store_id=store_id, since=since, now=now)
+            count = reprice_due(conn, store_id=store_id, now=now)
             conn.execute("UPDATE sync_state SET repriced_at = ?", (utc_text(now),))
             return count
 

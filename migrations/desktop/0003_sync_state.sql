@@ -74,8 +74,15 @@ CREATE TABLE sync_prices (
     effective_until  TEXT
 ) STRICT;
 CREATE INDEX sync_prices_product ON sync_prices (product_id, effective_from);
-CREATE INDEX sync_prices_from ON sync_prices (effective_from);
-CREATE INDEX sync_prices_until ON sync_prices (effective_until) WHERE effective_until IS NOT NULL;
+
+-- moments after which a product's price in force changes (a price that starts or ends
+-- later than when it was pulled); the worker re-projects those products once the moment
+-- passes. Kept apart so the big price table carries one index only.
+CREATE TABLE sync_price_boundaries (
+    at         TEXT NOT NULL,                 -- UTC, fixed width (as sync_prices)
+    product_id TEXT NOT NULL,
+    PRIMARY KEY (at, product_id)
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE sync_gst_rates (
     entity_id      TEXT PRIMARY KEY,

@@ -140,6 +140,7 @@ def test_a_price_that_starts_later_takes_effect_when_its_time_comes(
     enrolled.apply(f.page(changes, "c1"), store_id=f.STORE, now=NOW)
     assert store.find_by_code("MARIE").unit_price.paise == 3000  # type: ignore[union-attr]
     assert enrolled.reprice(store_id=f.STORE, now=NOW + timedelta(hours=1)) == 0
+    assert store.find_by_code("MARIE").unit_price.paise == 3000  # type: ignore[union-attr]
     assert enrolled.reprice(store_id=f.STORE, now=change_at + timedelta(seconds=1)) == 1
     assert store.find_by_code("MARIE").unit_price.paise == 3300  # type: ignore[union-attr]
 
@@ -195,3 +196,26 @@ def test_weighed_codes_are_stored_under_the_key_a_scan_looks_up() -> None:
     assert lookup_key("2112345015002") == "2112345000008"
     assert lookup_key("ABC-123") == "ABC-123"
     assert lookup_key(EAN) == EAN
+
+
+def test_a_price_that_ends_without_a_successor_stops_the_item_selling_once_it_ends(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    ends = NOW + timedelta(minutes=30)
+    enrolled.apply(
+        f.page([f.product("marie"), f.price("marie", 3000, until=ends)], "c1"),
+        store_id=f.STORE,
+        now=NOW,
+    )
+    assert store.find_by_code("MARIE") is not None
+    assert enrolled.reprice(store_id=f.STORE, now=ends) == 1
+    assert store.find_by_code("MARIE") is None
+    assert enrolled.reprice(store_id=f.STORE, now=ends + timedelta(hours=1)) == 0
+
+
+def test_within_one_page_the_newest_version_of_an_entity_wins(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    changes = [f.product("marie"), f.price("marie", 3300, version=2), f.price("marie", 3000)]
+    enrolled.apply(f.page(changes, "c1"), store_id=f.STORE, now=NOW)
+    assert store.find_by_code("MARIE").unit_price.paise == 3300  # type: ignore[union-attr]
