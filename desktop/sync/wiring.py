@@ -17,6 +17,7 @@ for every new line and every login, and a cart line keeps the price it was added
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,8 @@ from desktop.sync.service import (
 )
 
 __all__ = ("make_sync", "printer_state_of", "refresh_between_sales")
+
+log = logging.getLogger("galla.till.sync")
 
 _PRINTER_STATES = {
     "ok": "ok",
@@ -103,7 +106,10 @@ def refresh_between_sales(till: Any) -> bool:
     from desktop.services.returns import Returns
     from desktop.services.shifts import Shifts
 
-    till.apply(settings)
+    try:
+        till.apply(settings)
+    except Exception:  # a device that cannot take the new settings must not stop selling
+        log.exception("pulled store settings could not be applied to the devices")
     till.context = dataclasses.replace(
         till.context,
         store_info=StoreInfo(

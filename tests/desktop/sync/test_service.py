@@ -281,3 +281,28 @@ def test_the_built_till_reports_its_print_queue(tmp_path: Path) -> None:
         assert till.sync._printer_state() in {"ok", "not_configured"}
     finally:
         till.close()
+
+
+def test_pulled_store_settings_take_effect_between_sales_without_a_restart(
+    till: Till, tmp_path: Path
+) -> None:
+    from desktop.sync.wiring import refresh_between_sales
+    from tests.desktop.sync.conftest import enrolment_record
+
+    sync = till.sync
+    assert sync is not None
+    assert not refresh_between_sales(till)  # nothing pulled yet
+    sync.ledger.record_enrolment(enrolment_record())
+    applied = sync.ledger.apply(
+        f.page([f.store_settings(name="Galla Koramangala")], "c1"), store_id=f.STORE, now=NOW
+    )
+    sync._applied(applied)  # what the sync thread does after a page
+    old_context = till.context
+    assert refresh_between_sales(till)
+    assert till.settings.store_name == "Galla Koramangala"
+    assert till.context.store_info.name == "Galla Koramangala"
+    assert till.context.store_info.terminal_code == "01"
+    assert till.context is not old_context
+    assert till.shifts._ctx is till.context  # new shifts, returns and history use it
+    assert till.idle.timeout == timedelta(seconds=120)
+    assert not refresh_between_sales(till)  # once per change
