@@ -482,10 +482,12 @@ async def _flag(ctx: _Ctx, table: str, flags: dict[uuid.UUID, set[str]]) -> None
 
 
 async def _superseded_prices(ctx: _Ctx, events: list[Event]) -> set[uuid.UUID]:
-    """Flag lines charged at a price the server had replaced; return their sales' ids.
+    """Flag lines charged at a price that was not in force when the sale was made.
 
-    A price is superseded for a line when the server's price row has a newer version than
-    the line cites, ended at or before the sale, or is unknown (deleted).
+    A price row's amount never changes (a new price is a new row that closes the old one,
+    which bumps the old row's version), so what matters is time, not version: a line is
+    flagged when its price row is unknown (deleted) or the sale's moment lies outside the
+    row's ``[effective_from, effective_to)``. A sale made offline before the change is fine.
     """
     cited: dict[uuid.UUID, list[tuple[Event, int, int]]] = defaultdict(list)
     for e in events:
@@ -497,7 +499,7 @@ async def _superseded_prices(ctx: _Ctx, events: list[Event]) -> set[uuid.UUID]:
     if not cited:
         return set()
     rows = await ctx.conn.fetch(
-        "SELECT id, version, effective_to FROM prices "
+        "SELECT id, version, effective_from, effective_to FROM prices "
         "WHERE company_id = $1 AND id = ANY($2::uuid[])",
         ctx.company_id,
         list(cited),
@@ -510,10 +512,10 @@ async def _superseded_prices(ctx: _Ctx, events: list[Event]) -> set[uuid.UUID]:
             why = None
             if row is None:
                 why = "unknown_price"
-            elif row["version"] > version:
-                why = "newer_version"
             elif row["effective_to"] is not None and row["effective_to"] <= e.occurred_at:
                 why = "price_ended"
+            elif row["effective_from"] > e.occurred_at:
+                why = "price_not_yet_in_force"
             if why is None:
                 continue
             sale = e.payload

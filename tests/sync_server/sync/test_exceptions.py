@@ -51,12 +51,15 @@ async def test_an_offline_sale_below_zero_is_booked_and_raises_an_oversell(shop:
     assert "already resolved" in body["detail"]
 
 
-async def test_a_sale_at_a_superseded_price_is_flagged(shop: Shop) -> None:
+async def test_a_sale_at_a_price_replaced_before_it_was_made_is_flagged(shop: Shop) -> None:
     till = await shop.till("A1T1")
     item = shop.items[1]
+    # the server replaced the price an hour before the sale; the offline till still had it
     await shop.sql(
-        "UPDATE prices SET version = 2 WHERE id = :p", p=item.price_id
-    )  # the server changed the price while the till was offline
+        "UPDATE prices SET version = 2, effective_to = :t WHERE id = :p",
+        t=till.clock - timedelta(hours=1),
+        p=item.price_id,
+    )
     opened = till.open_shift()
     sale = till.sale([(shop.items[0], 1), (item, 2)], price_version=1)
     await till.push([opened, sale])
@@ -68,7 +71,7 @@ async def test_a_sale_at_a_superseded_price_is_flagged(shop: Shop) -> None:
             "price_id": str(item.price_id),
             "charged_version": 1,
             "server_version": 2,
-            "why": "newer_version",
+            "why": "price_ended",
         }
     ]
     assert await shop.sql("SELECT flags FROM sales") == [(["superseded_price"],)]
@@ -78,18 +81,37 @@ async def test_a_sale_at_a_superseded_price_is_flagged(shop: Shop) -> None:
     assert "late" in body["note"]
 
 
-async def test_a_sale_at_an_ended_price_is_flagged(shop: Shop) -> None:
+async def test_a_sale_made_before_a_later_price_change_is_not_flagged(shop: Shop) -> None:
     till = await shop.till("A1T1")
     item = shop.items[2]
+    opened = till.open_shift()
+    sale = till.sale([(item, 1)], price_version=1)
+    # the price changed after the sale was made, before the till came back online
     await shop.sql(
-        "UPDATE prices SET effective_to = :t WHERE id = :p",
-        t=till.clock - timedelta(days=1),
+        "UPDATE prices SET version = 2, effective_to = :t WHERE id = :p",
+        t=till.clock + timedelta(minutes=5),
         p=item.price_id,
     )
+    await till.push([opened, sale])
+    assert await shop.exceptions("superseded_price") == []
+
+
+async def test_a_sale_at_a_price_not_yet_in_force_or_deleted_is_flagged(shop: Shop) -> None:
+    till = await shop.till("A1T1")
+    early, gone = shop.items[2], shop.items[3]
+    await shop.sql(
+        "UPDATE prices SET effective_from = :t WHERE id = :p",
+        t=till.clock + timedelta(days=1),
+        p=early.price_id,
+    )
+    await shop.sql("DELETE FROM prices WHERE id = :p", p=gone.price_id)
     opened = till.open_shift()
-    await till.push([opened, till.sale([(item, 1)])])
+    await till.push([opened, till.sale([(early, 1), (gone, 1)])])
     found = await only(shop, "superseded_price")
-    assert found["detail"]["lines"][0]["why"] == "price_ended"  # type: ignore[index]
+    assert [line["why"] for line in found["detail"]["lines"]] == [  # type: ignore[index]
+        "price_not_yet_in_force",
+        "unknown_price",
+    ]
 
 
 async def test_a_sale_arriving_after_its_shift_closed_is_attached_and_flagged(shop: Shop) -> None:
