@@ -47,6 +47,7 @@ __all__ = (
     "JobScheduler",
     "JobSpec",
     "JobState",
+    "job_health",
     "job_states",
     "next_tick",
     "run_by_hand",
@@ -342,6 +343,32 @@ async def job_states(ctx: AppContext, actor: Principal, *, runs_here: bool) -> l
             )
         )
     return states
+
+
+async def job_health(session: Any, settings: ServerSettings, now: datetime) -> tuple[str, str]:
+    """A one-word state of the scheduled jobs and a line per job, for the health check.
+
+    Per job: ``ok``; ``failing`` (its newest run failed); ``stale`` (no run for three of its
+    intervals: no process runs the scheduler, or it is stuck); ``never run``. The overall
+    state is the worst of them.
+    """
+    conn = await driver_connection(session)
+    rows = {r[0]: r for r in await conn.fetch(_LATEST, list(JOBS), "all")}
+    rank = {"ok": 0, "never run": 1, "stale": 2, "failing": 3}
+    states: list[tuple[str, str]] = []
+    for spec in JOBS.values():
+        row = rows.get(spec.name)
+        if row is None:
+            states.append((spec.name, "never run"))
+            continue
+        state = "ok"
+        if row[5] == "failed":
+            state = "failing"
+        elif now - row[7] > timedelta(seconds=3 * spec.interval(settings)):
+            state = "stale"
+        states.append((spec.name, f"{state}, last run {row[7].isoformat()}"))
+    worst = max((s.split(",")[0] for _, s in states), key=lambda s: rank[s])
+    return worst, "; ".join(f"{name}: {state}" for name, state in states)
 
 
 async def run_by_hand(ctx: AppContext, actor: Principal, name: str) -> JobRunView:

@@ -23,7 +23,7 @@ class MigrationState(msgspec.Struct, kw_only=True):
 
 
 class JobsState(msgspec.Struct, kw_only=True):
-    """Background jobs (none exist yet; they arrive with the scheduler)."""
+    """The scheduled jobs: ``ok``, ``never run``, ``stale`` or ``failing``, and a line per job."""
 
     status: str
     detail: str

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 from sync_server.db import models as m
 from sync_server.db.migrate import head
 from sync_server.domain.health.schemas import DetailedHealth, Health, JobsState, MigrationState
+from sync_server.jobs.runner import job_health
 from sync_server.lib.context import AppContext
 from sync_server.lib.principal import Principal
 
@@ -37,6 +38,7 @@ async def detailed_health(ctx: AppContext, actor: Principal) -> DetailedHealth:
     actor.require_platform_admin()
     async with ctx.db.platform() as session:
         current = await session.scalar(text("SELECT version_num FROM alembic_version"))
+        jobs_status, jobs_detail = await job_health(session, ctx.settings, ctx.clock())
         counts: dict[str, int] = {}
         for name, model in COUNTED.items():
             query = select(func.count()).select_from(model)
@@ -48,9 +50,6 @@ async def detailed_health(ctx: AppContext, actor: Principal) -> DetailedHealth:
         status="ok" if current == newest else "degraded",
         database="ok",
         migrations=MigrationState(head=newest, current=current, up_to_date=current == newest),
-        jobs=JobsState(
-            status="no jobs yet",
-            detail="background jobs (reservation expiry and others) arrive with the scheduler",
-        ),
+        jobs=JobsState(status=jobs_status, detail=jobs_detail),
         counts=counts,
     )

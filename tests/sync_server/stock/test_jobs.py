@@ -283,3 +283,25 @@ async def test_a_manual_run_while_the_job_runs_is_refused_cleanly(
     assert ran.status_code == 409
     assert "running right now" in ran.json()["detail"]
     assert runner.JOBS["expire-reservations"].company_may_run
+
+
+async def test_the_health_check_reports_the_jobs(shop: Shop, clock: FakeClock) -> None:
+    server = shop.server
+    platform = await server.platform_admin()
+
+    async def jobs() -> dict[str, str]:
+        response = await server.client.get("/health/detailed", headers=platform)
+        assert response.status_code == 200, response.text
+        return dict(response.json()["jobs"])
+
+    assert (await jobs())["status"] == "never run"
+    for name in JOBS:
+        assert await run_job(server.ctx, name, tick=TICK) is not None
+    fresh = await jobs()
+    assert fresh["status"] == "ok"
+    assert "expire-reservations: ok, last run" in fresh["detail"]
+    clock.advance(seconds=91)  # three cleanup intervals of 30 s without a run
+    stale = await jobs()
+    assert stale["status"] == "stale"
+    assert "expire-reservations: stale" in stale["detail"]
+    assert "purge-refresh-tokens: ok" in stale["detail"]
