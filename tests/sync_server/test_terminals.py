@@ -211,3 +211,23 @@ async def test_codes_cannot_be_made_for_a_closed_store(server: Server) -> None:
     await server.client.patch(f"/api/v1/stores/{store}", json={"active": False}, headers=a.auth)
     response = await server.client.post(f"/api/v1/stores/{store}/enrolment-codes", headers=a.auth)
     assert response.status_code == 404
+
+
+async def test_last_seen_is_refreshed_at_most_once_a_minute(
+    server: Server, clock: FakeClock
+) -> None:
+    a, store = await store_of(server)
+    enrolled = (await enrol(server, await server.enrolment_code(a, store))).json()
+
+    async def last_seen() -> str:
+        listed = (await server.client.get("/api/v1/terminals", headers=a.auth)).json()
+        return str(listed[0]["last_seen_at"])
+
+    await terminal_me(server, enrolled["credential"])
+    first = await last_seen()
+    clock.advance(seconds=30)
+    await terminal_me(server, enrolled["credential"])
+    assert await last_seen() == first
+    clock.advance(seconds=31)
+    await terminal_me(server, enrolled["credential"])
+    assert await last_seen() != first
