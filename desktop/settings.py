@@ -444,8 +444,9 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    # JSON string escapes are valid TOML basic-string escapes; Decimals go as text
-    return json.dumps(str(value), ensure_ascii=False)
+    # JSON string escapes are valid TOML basic-string escapes; Decimals go as text. JSON
+    # leaves DEL raw, which TOML forbids in a string, so it is escaped too.
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _toml(values: Mapping[str, object]) -> str:

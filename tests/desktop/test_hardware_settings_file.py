@@ -6,6 +6,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from desktop.devices.printer.layout import ReceiptCode, RupeeMode
 from desktop.devices.printer.transports import Backend
@@ -202,3 +204,29 @@ def test_a_file_that_cannot_be_written_is_reported(tmp_path: Path) -> None:
     current = load_settings(data_dir=tmp_path, env={})
     with pytest.raises(SettingsError, match="cannot be written"):
         save_settings(path, current, {"idle_lock_seconds": 60})
+
+
+@settings(max_examples=80, deadline=None)
+@example(
+    footer='DEL \x7f, quote ", backslash \\, ₹\nnext line', phone="\x00\t", columns=32, kick=False
+)
+@given(
+    footer=st.text(max_size=60),
+    phone=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20),
+    columns=st.sampled_from([32, 42, 48]),
+    kick=st.booleans(),
+)
+def test_whatever_the_screen_saves_reads_back_the_same(
+    tmp_path_factory: pytest.TempPathFactory, footer: str, phone: str, columns: int, kick: bool
+) -> None:
+    folder = tmp_path_factory.mktemp("saved")
+    current = load_settings(data_dir=folder, env={})
+    changes = {
+        "receipt_footer": footer,
+        "receipt_phone": phone,
+        "printer_columns": columns,
+        "printer_kick_drawer": kick,
+    }
+    updated = save_settings(folder / "settings.toml", current, changes)
+    assert load_settings(data_dir=folder, env={}) == updated
+    assert (updated.receipt_footer, updated.receipt_phone) == (footer, phone)
