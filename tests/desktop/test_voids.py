@@ -234,3 +234,28 @@ def test_x_and_z_reports_count_voids_and_leave_them_out_of_the_takings(
     assert event.payload.totals.voids_count == 1
     assert event.payload.totals.voids_paise == voided.grand_total.paise
     assert event.payload.totals.sales_count == 2
+
+
+def test_the_printed_z_report_counts_voided_invoices_with_the_other_voids(
+    open_till: Till, cashier: User, supervisor: User
+) -> None:
+    from desktop.devices.printer.device import FakePrinter as Device
+    from desktop.devices.printer.print_queue import PrintQueue
+    from desktop.devices.printer.receipt_printer import ReceiptPrinter
+    from desktop.devices.printer.transports import PrinterSettings
+    from desktop.devices.till_printer import TillPrinter
+
+    sale = sell(open_till, cashier, 9).document
+    open_till.history.void(sale.number, cashier=cashier, approver=supervisor, reason="x")
+    cart = open_till.new_sale(cashier)
+    cart.scan(ean13(1))
+    cart.void_sale(supervisor)  # an abandoned cart is a void too
+    report = open_till.shifts.report()
+    printer = TillPrinter(
+        ReceiptPrinter(PrintQueue(Device()), PrinterSettings()), now=open_till.context.clock.now
+    )
+    printed = printer.report_data(report, z_number=3, count=None)
+    assert (report.voided_sales, report.voided_invoices) == (1, 1)
+    assert printed.voids == 2
+    assert printed.invoice_count == 0, "the voided invoice is not a sale on the Z"
+    assert printed.first_invoice == sale.number
