@@ -63,11 +63,7 @@ class Database:
         Commits when the block ends normally, rolls back when it raises.
         """
         async with self._sessions() as session, session.begin():
-            await session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
-            await session.execute(
-                text("SELECT set_config('galla.company_id', :cid, true)"),
-                {"cid": str(company_id)},
-            )
+            await scope_to_company(session, company_id)
             yield session
 
     @asynccontextmanager
@@ -93,9 +89,10 @@ async def scope_to_company(session: AsyncSession, company_id: uuid.UUID) -> None
     Used after a platform-role lookup found which company a request belongs to (enrolment
     code redemption), so the writes that follow are held by row-level security.
     """
-    await session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+    # one round trip: set_config('role', ..., true) is SET LOCAL ROLE
     await session.execute(
-        text("SELECT set_config('galla.company_id', :cid, true)"), {"cid": str(company_id)}
+        text("SELECT set_config('role', :role, true), set_config('galla.company_id', :cid, true)"),
+        {"role": APP_ROLE, "cid": str(company_id)},
     )
 
 

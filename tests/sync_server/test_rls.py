@@ -62,6 +62,25 @@ async def test_the_app_role_without_a_company_setting_sees_nothing(
     assert count == 0
 
 
+async def test_a_tenant_session_runs_as_the_app_role_and_the_role_ends_with_it(
+    server: Server, two_companies: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    a, _ = two_companies
+    db = Database(server.ctx.db.url, pool_size=1)
+    try:
+        async with db.tenant(a) as session:
+            row = (
+                await session.execute(
+                    text("SELECT current_user, current_setting('galla.company_id')")
+                )
+            ).one()
+        assert tuple(row) == ("galla_app", str(a))
+        async with db.engine.connect() as conn:
+            assert await conn.scalar(text("SELECT current_user")) != "galla_app"
+    finally:
+        await db.dispose()
+
+
 async def test_the_company_setting_does_not_outlive_its_transaction(
     server: Server, two_companies: tuple[uuid.UUID, uuid.UUID]
 ) -> None:
