@@ -9,6 +9,7 @@ connection refused/reset, timeout,     :class:`SyncUnavailable` (retry with back
 cut body, 5xx, 429, 503
 401 on a terminal endpoint             :class:`TerminalRevoked` (stop; tell the cashier)
 403, 409, 413, other 4xx               :class:`SyncRefused`
+409 from the stock API                 :class:`StockConflict` (a SyncRefused; ``available``)
 enrolment 400 ``reason`` = expired     :class:`EnrolmentCodeExpired`
 enrolment 400 unknown / used           :class:`WrongEnrolmentCode`
 =====================================  ===============================================
@@ -24,6 +25,7 @@ import email.utils
 import gzip
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -41,11 +43,20 @@ from desktop.sync.errors import (
 from shared.errors import GallaError
 from shared.protocol import PullPage, PushAck, PushBatch, decode, encode
 
-__all__ = ("Enrolment", "SyncClient", "parse_retry_after")
+__all__ = (
+    "Enrolment",
+    "ReservationAnswer",
+    "StockAnswer",
+    "StockConflict",
+    "SyncClient",
+    "parse_retry_after",
+)
 
 ENROL_PATH = "/api/v1/terminals/enrol"
 PUSH_PATH = "/api/v1/sync/push"
 PULL_PATH = "/api/v1/sync/pull"
+AVAILABILITY_PATH = "/api/v1/stock/availability"
+RESERVATIONS_PATH = "/api/v1/reservations"
 #: Push bodies at least this large are sent gzip-compressed (the server inflates them).
 GZIP_MIN_BYTES = 4096
 
@@ -56,6 +67,54 @@ class _Enrolled(msgspec.Struct, kw_only=True):
     store_id: UUID
     terminal_code: str
     credential: str
+
+
+class StockAnswer(msgspec.Struct, kw_only=True):
+    """The server's stock of one product at one store (``GET /api/v1/stock/availability``)."""
+
+    store_id: UUID
+    product_id: UUID
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    incoming: Decimal = Decimal(0)
+
+
+class _HeldLine(msgspec.Struct, kw_only=True):
+    product_id: UUID
+    quantity: Decimal
+
+
+class ReservationAnswer(msgspec.Struct, kw_only=True):
+    """A reservation as the server answered it (``status``: held, released, expired, committed)."""
+
+    id: UUID
+    store_id: UUID
+    reference: str
+    status: str
+    expires_at: datetime
+    lines: list[_HeldLine]
+
+    def quantity_of(self, product_id: UUID) -> Decimal:
+        """How much of ``product_id`` the reservation holds (0 if none)."""
+        return sum(
+            (line.quantity for line in self.lines if line.product_id == product_id), Decimal(0)
+        )
+
+
+class StockConflict(SyncRefused):
+    """A 409 from the stock API: not enough stock, or a reservation already closed/expired.
+
+    Attributes:
+        problem: the problem's slug (``insufficient-stock``, ``reservation-closed``,
+            ``reservation-expired``, ``conflict``).
+        available: what the server says is available, when it said (``insufficient-stock``).
+    """
+
+    def __init__(self, message: str, *, problem: str, available: Decimal | None) -> None:
+        super().__init__(message, status=409)
+        self.problem = problem
+        self.available = available
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,3 +321,79 @@ class SyncClient:
             response.headers.get("Content-Length") or len(response.content)
         )
         return page, wire
+
+    # ------------------------------------------------------------------ stock (online only)
+    def _stock_check(self, response: httpx.Response) -> None:
+        if response.status_code == 409:
+            detail, body = _detail(response)
+            problem = str(body.get("type", "")).rsplit("/", 1)[-1] or "conflict"
+            try:
+                available = Decimal(str(body["available"])) if "available" in body else None
+            except InvalidOperation:
+                available = None
+            raise StockConflict(detail, problem=problem, available=available)
+        self._check(response)
+
+    def _stock_decode(self, response: httpx.Response, kind: type[Any]) -> Any:
+        try:
+            return msgspec.json.decode(response.content, type=kind)
+        except msgspec.MsgspecError as exc:
+            raise SyncUnavailable(f"The server's answer could not be read ({exc}).") from exc
+
+    def stock_availability(self, store_id: UUID, product_ids: list[UUID]) -> list[StockAnswer]:
+        """On hand, reserved (unexpired holds), available and incoming stock per product.
+
+        Raises:
+            SyncUnavailable: the server cannot be reached.
+            TerminalRevoked: the server refuses this till's credential.
+            SyncRefused: the server refused (an unknown product or store: HTTP 400).
+        """
+        params = [("store_id", str(store_id)), *(("product_id", str(p)) for p in product_ids)]
+        response = self._send("GET", AVAILABILITY_PATH, params=params, headers=self._auth())
+        self._stock_check(response)
+        answers: list[StockAnswer] = self._stock_decode(response, list[StockAnswer])
+        return answers
+
+    def reserve_stock(
+        self,
+        reservation_id: UUID,
+        *,
+        reference: str,
+        lines: list[tuple[UUID, Decimal]],
+        ttl_seconds: int | None = None,
+        store_id: UUID | None = None,
+    ) -> ReservationAnswer:
+        """Hold stock for ``reference``; sending the same ``reservation_id`` again is a replay.
+
+        Raises:
+            StockConflict: not enough available (``available`` says how much), or the id was
+                used for a different request.
+            SyncUnavailable / TerminalRevoked / SyncRefused: as for every call.
+        """
+        body: dict[str, Any] = {
+            "id": str(reservation_id),
+            "reference": reference,
+            "lines": [{"product_id": str(p), "quantity": str(q)} for p, q in lines],
+        }
+        if ttl_seconds is not None:
+            body["ttl_seconds"] = ttl_seconds
+        if store_id is not None:
+            body["store_id"] = str(store_id)
+        response = self._send("POST", RESERVATIONS_PATH, json=body, headers=self._auth())
+        self._stock_check(response)
+        answer: ReservationAnswer = self._stock_decode(response, ReservationAnswer)
+        return answer
+
+    def release_reservation(self, reservation_id: UUID) -> ReservationAnswer:
+        """Give a reservation's stock back (a replay changes nothing).
+
+        Raises:
+            StockConflict: it was committed already (``problem`` = ``reservation-closed``).
+            SyncRefused: no such reservation for this store (HTTP 404).
+            SyncUnavailable / TerminalRevoked: as for every call.
+        """
+        path = f"{RESERVATIONS_PATH}/{reservation_id}/release"
+        response = self._send("POST", path, headers=self._auth())
+        self._stock_check(response)
+        answer: ReservationAnswer = self._stock_decode(response, ReservationAnswer)
+        return answer
