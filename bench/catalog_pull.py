@@ -24,24 +24,18 @@ import asyncio
 import gzip
 import io
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import asyncpg
 import httpx
+from _support import connect, free_port, percentile, scratch_database
 
 from shared.barcode import gs1_check_digit
 from shared.protocol import PullPage, decode
-from sync_server.db.embedded import start_embedded_postgres, with_database
-from sync_server.db.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-key-0123456789abcdef"
@@ -49,32 +43,6 @@ ADMIN = "admin@pullbench.example"
 PASSWORD = "bench password 1"
 GSTIN = "27AAPFU0939F1ZV"
 PAGE = 5000
-
-
-@contextmanager
-def admin_url() -> Iterator[str]:
-    """A superuser libpq URL: ``TEST_DATABASE_URL``, or an embedded server for the run."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="galla-bench-pg-") as data:
-        pg = start_embedded_postgres(Path(data))
-        try:
-            yield pg.url
-        finally:
-            pg.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 # ------------------------------------------------------------------ seeding
@@ -213,7 +181,7 @@ async def in_process(url: str, company: uuid.UUID, store: uuid.UUID) -> tuple[fl
 
 async def baseline(url: str, company: uuid.UUID) -> tuple[float, float, int]:
     """Plain SELECT and COPY TO of the same stored change JSON: (select s, copy s, bytes)."""
-    conn = await asyncpg.connect(url)
+    conn = await connect(url)
     try:
         query = f"SELECT change::text FROM change_log WHERE company_id = '{company}' ORDER BY seq"
         started = time.perf_counter()
@@ -282,7 +250,7 @@ async def bench(args: argparse.Namespace, url: str) -> None:
             print(
                 f"{encoding:<16}{statistics.median(totals):>9.3f}{max(totals):>9.3f}"
                 f"{len(bodies):>7}{changes:>9,}{statistics.median(pages) * 1000:>8.1f}ms"
-                f"{pct(pages, 99) * 1000:>8.1f}ms{wire / 1e6:>9.2f}{raw / 1e6:>8.2f}"
+                f"{percentile(pages, 0.99) * 1000:>8.1f}ms{wire / 1e6:>9.2f}{raw / 1e6:>8.2f}"
                 f"{statistics.median(totals) / select_s:>9.1f}x"
             )
         print(
@@ -327,23 +295,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5, help="full pulls per encoding")
     args = parser.parse_args()
-    with admin_url() as admin:
-        name = f"galla_bench_pull_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-        try:
-            url = with_database(admin, name)
-            asyncio.run(upgrade(url))
-            asyncio.run(bench(args, url))
-        finally:
-            asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    with scratch_database("pull") as url:
+        asyncio.run(bench(args, url))
 
 
 if __name__ == "__main__":

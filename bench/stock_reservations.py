@@ -28,22 +28,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import asyncpg
+from _support import connect, percentile, scratch_database
 
-from sync_server.db.embedded import asyncpg_connect_args, start_embedded_postgres, with_database
-from sync_server.db.migrate import upgrade
+from sync_server.db.embedded import asyncpg_connect_args
 from sync_server.db.session import Database
 from sync_server.domain.stock.schemas import ReservationCreate, ReservationLineIn
 from sync_server.domain.stock.services import expire_reservations, reserve
@@ -58,30 +54,11 @@ HOT_STOCK = 10**9
 SPREAD_STOCK = 10**6
 
 
-@contextmanager
-def admin_url() -> Iterator[str]:
-    """A superuser libpq URL: ``TEST_DATABASE_URL``, or an embedded server for the run."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="galla-bench-pg-") as data:
-        pg = start_embedded_postgres(Path(data))
-        try:
-            yield pg.admin_url
-        finally:
-            pg.stop()
-
-
-async def _connect(url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(**asyncpg_connect_args(url))
-
-
 async def seed(url: str) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
     """A company, one store, 10,000 products with stock (the first is the hot one)."""
     company, store = new_id(), new_id()
     products = [new_id() for _ in range(PRODUCTS)]
-    conn = await _connect(url)
+    conn = await connect(url)
     try:
         await conn.execute(
             "INSERT INTO companies (id, name, slug, status, plan, max_stores, max_terminals, "
@@ -132,7 +109,7 @@ async def seed(url: str) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
 
 async def deadlocks(url: str) -> int:
     """Deadlocks PostgreSQL has counted in this database so far."""
-    conn = await _connect(url)
+    conn = await connect(url)
     try:
         await conn.execute("SELECT pg_stat_clear_snapshot()")
         return int(
@@ -142,11 +119,6 @@ async def deadlocks(url: str) -> int:
         )
     finally:
         await conn.close()
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
 async def drive(
@@ -247,7 +219,7 @@ class Bench:
 
     async def expired(self, count: int) -> None:
         """Make ``count`` held reservations (1 line each, spread) that expired at T0."""
-        conn = await _connect(self.url)
+        conn = await connect(self.url)
         try:
             ids = [new_id() for _ in range(count)]
             products = [self.rng.choice(self.products[1:]) for _ in range(count)]
@@ -322,7 +294,7 @@ class Bench:
     async def cleanup(self, count: int) -> tuple[float, float, int]:
         """Seconds to clean ``count`` expired reservations, and the bare-UPDATE baseline."""
         await self.expired(count)
-        conn = await _connect(self.url)
+        conn = await connect(self.url)
         try:  # baseline: flip the lines in one statement, then take that back
             undo = conn.transaction()
             await undo.start()
@@ -361,8 +333,8 @@ async def run(args: argparse.Namespace, url: str) -> None:
             for _ in range(args.rounds):
                 rate, latencies, dead = await bench.reservations(kind, args.count, in_flight)
                 rates.append(rate)
-                p50s.append(pct(latencies, 0.5) * 1000)
-                p99s.append(pct(latencies, 0.99) * 1000)
+                p50s.append(percentile(latencies, 0.5) * 1000)
+                p99s.append(percentile(latencies, 0.99) * 1000)
                 dead_here += dead
                 floors.append(await bench.baseline(kind, args.count, in_flight))
             total_deadlocks += dead_here
@@ -400,23 +372,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="runs per case (median shown)")
     parser.add_argument("--expired", type=int, default=10_000, help="expired reservations")
     args = parser.parse_args()
-    with admin_url() as admin:
-        name = f"galla_bench_reserve_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-        try:
-            url = with_database(admin, name)
-            asyncio.run(upgrade(url))
-            asyncio.run(run(args, url))
-        finally:
-            asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(url: str, sql: str) -> None:
-    conn = await _connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    with scratch_database("reserve") as url:
+        asyncio.run(run(args, url))
 
 
 if __name__ == "__main__":

@@ -19,21 +19,17 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
 import httpx
+from _support import connect, free_port, percentile, scratch_database
 
 from shared.protocol import (
     PROTOCOL_VERSION,
@@ -46,8 +42,6 @@ from shared.protocol import (
     TerminalStatus,
     encode,
 )
-from sync_server.db.embedded import start_embedded_postgres, with_database
-from sync_server.db.migrate import upgrade
 from sync_server.lib.ids import new_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,33 +52,12 @@ ADMIN = "admin@bench.example"
 PASSWORD = "bench password 1"
 
 
-@contextmanager
-def admin_url() -> Iterator[str]:
-    """A superuser libpq URL: ``TEST_DATABASE_URL``, or an embedded server for the run."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="galla-bench-pg-") as data:
-        pg = start_embedded_postgres(Path(data))
-        try:
-            yield pg.url
-        finally:
-            pg.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 # ------------------------------------------------------------------ catalog and tills
 async def seed(
     url: str, company: uuid.UUID, store: uuid.UUID, products: int
 ) -> list[tuple[uuid.UUID, uuid.UUID, int, Decimal]]:
     """``products`` products with a price and 1,000 in stock, COPYed in as the owner."""
-    conn = await asyncpg.connect(url)
+    conn = await connect(url)
     try:
         now = T0 - timedelta(days=1)
         catalog = []
@@ -297,11 +270,6 @@ async def run(
     return time.perf_counter() - started, latencies, events
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 # ------------------------------------------------------------------ COPY baseline
 async def copy_baseline(
     url: str, company: uuid.UUID, store: uuid.UUID, batches: list[list[Event]], terminal: uuid.UUID
@@ -407,7 +375,7 @@ async def copy_baseline(
         "payments": payments,
         "stock_movements": movements,
     }
-    conn = await asyncpg.connect(url)
+    conn = await connect(url)
     try:
         await conn.execute("DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy")
         columns = {}
@@ -586,7 +554,7 @@ async def bench(args: argparse.Namespace, url: str) -> None:
             rate = events / seconds
             print(
                 f"{name:<22}{events:>8}{rate:>11,.0f}{statistics.median(lat) * 1000:>9.1f}"
-                f"{pct(lat, 99) * 1000:>9.1f}{rate / copy_rate:>8.1%}"
+                f"{percentile(lat, 0.99) * 1000:>9.1f}{rate / copy_rate:>8.1%}"
             )
         print(
             f"{'COPY same rows':<22}{copy_events:>8}{copy_rate:>11,.0f}   (the physical limit:"
@@ -662,23 +630,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100, help="events per batch (default 100)")
     parser.add_argument("--products", type=int, default=10_000)
     args = parser.parse_args()
-    with admin_url() as admin:
-        name = f"galla_bench_push_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-        try:
-            url = with_database(admin, name)
-            asyncio.run(upgrade(url))
-            asyncio.run(bench(args, url))
-        finally:
-            asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    with scratch_database("push") as url:
+        asyncio.run(bench(args, url))
 
 
 if __name__ == "__main__":
