@@ -16,10 +16,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID
 
 from desktop.devices.display.pole import CustomerDisplay
@@ -41,14 +42,26 @@ from desktop.services.ports import AuditDraft, CashDrawer, Clock, PinHasher, Rec
 from desktop.services.returns import Returns
 from desktop.services.sale import SaleSession
 from desktop.services.shifts import Shifts
+from desktop.services.stock_hold import (
+    HoldRecord,
+    HoldRequest,
+    StockHolds,
+    StockLevel,
+    StockRefused,
+    StockUnavailable,
+)
 from desktop.settings import Settings, changed_settings, save_settings
 from desktop.store.sqlite_store import SqliteStore
+from desktop.sync.client import ReservationAnswer, StockConflict, SyncClient
+from desktop.sync.errors import SyncError, SyncRefused
 from desktop.sync.pricing import citing_prices
 from desktop.sync.service import TillSync, apply_identity, read_identity
 from desktop.sync.wiring import make_sync, printer_state_of
 from shared.ids import IdFactory
 
-__all__ = ("SystemClock", "Till", "build", "make_scanner", "receipt_extras")
+__all__ = ("ServerStock", "SystemClock", "Till", "build", "make_scanner", "receipt_extras")
+
+_T = TypeVar("_T")
 
 DEMO_RECEIPTS = "receipts.escpos"
 """In demo mode with no printer set up, receipts' ESC/POS bytes go to this file in the data
@@ -83,6 +96,7 @@ class Till:
         display: the pole display (``None`` for none or the Qt customer window).
         demo: whether the till runs in demo mode.
         sync: enrolment and background sync with the server (:mod:`desktop.sync`).
+        stock: stock checks and customer holds, asked of the server while online.
     """
 
     settings: Settings
@@ -100,6 +114,7 @@ class Till:
     display: CustomerDisplay | None = None
     demo: bool = False
     sync: TillSync | None = None
+    stock: StockHolds | None = None
 
     @property
     def hardware(self) -> HardwareSettings:
@@ -165,7 +180,92 @@ class Till:
             self.printing.close()
         if self.sync is not None:
             self.sync.close()
+        if self.stock is not None:
+            self.stock.close()
         self.store.close()
+
+
+class ServerStock:
+    """The stock-hold port over the sync server: its own client with a short timeout.
+
+    Sync errors become the port's: no server, no credential, a revoked till or no network is
+    :class:`StockUnavailable` (the cashier sells on); a refusal is :class:`StockRefused`,
+    with the server's ``available`` figure when stock is short.
+
+    Args:
+        sync: the till's sync (its enrolment and credential).
+        timeout: seconds to wait for the server (the cashier is waiting too).
+    """
+
+    def __init__(self, sync: TillSync, timeout: float = 5.0) -> None:
+        self._sync = sync
+        self._timeout = timeout
+        self._made: SyncClient | None = None
+
+    def _client(self) -> SyncClient:
+        record = self._sync.enrolment()
+        if record is None:
+            raise StockUnavailable("This till is not connected to a server.")
+        if record.revoked_at:
+            raise StockUnavailable("The server no longer accepts this till.")
+        if self._made is None:
+            self._made = SyncClient(
+                record.server_url, self._sync.credential(), timeout=self._timeout
+            )
+        return self._made
+
+    def _ask(self, call: Callable[[SyncClient], _T]) -> _T:
+        try:
+            return call(self._client())
+        except StockConflict as exc:
+            raise StockRefused(str(exc), available=exc.available) from exc
+        except SyncRefused as exc:
+            raise StockRefused(str(exc)) from exc
+        except SyncError as exc:  # unreachable, revoked, not enrolled, credential missing
+            raise StockUnavailable(str(exc)) from exc
+
+    def availability(self, store_id: str, product_id: str) -> StockLevel:
+        """The product's stock at the store."""
+        [got] = self._ask(lambda c: c.stock_availability(UUID(store_id), [UUID(product_id)]))
+        return StockLevel(product_id, got.on_hand, got.reserved, got.available, got.incoming)
+
+    def reserve(self, request: HoldRequest) -> HoldRecord:
+        """Hold stock under the request's client id (a retry is a replay)."""
+        return _hold_record(
+            self._ask(
+                lambda c: c.reserve_stock(
+                    UUID(request.hold_id),
+                    reference=request.reference,
+                    lines=[(UUID(request.product_id), request.quantity)],
+                    ttl_seconds=request.ttl_seconds,
+                    store_id=UUID(request.store_id),
+                )
+            )
+        )
+
+    def release(self, hold_id: str) -> HoldRecord:
+        """Give a hold's stock back."""
+        return _hold_record(self._ask(lambda c: c.release_reservation(UUID(hold_id))))
+
+    def holds(self, store_id: str) -> list[HoldRecord]:
+        """The store's holds still held, newest first."""
+        found = self._ask(lambda c: c.store_reservations(UUID(store_id), "held"))
+        return [_hold_record(r) for r in found]
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        if self._made is not None:
+            self._made.close()
+
+
+def _hold_record(answer: ReservationAnswer) -> HoldRecord:
+    return HoldRecord(
+        hold_id=str(answer.id),
+        reference=answer.reference,
+        status=answer.status,
+        expires_at=answer.expires_at,
+        lines=tuple((str(line.product_id), line.quantity) for line in answer.lines),
+    )
 
 
 def receipt_extras(settings: Settings) -> ReceiptExtras:
@@ -283,6 +383,9 @@ def build(
         max_attempts=settings.max_pin_attempts,
         lockout=timedelta(seconds=settings.lockout_seconds),
     )
+    sync = make_sync(
+        store, settings.data_dir, the_clock.now, printer_state=printer_state_of(printing)
+    )
     return Till(
         settings=settings,
         store=store,
@@ -298,7 +401,8 @@ def build(
         scanner=make_scanner(hardware),
         display=make_display(hardware.display),
         demo=demo,
-        sync=make_sync(
-            store, settings.data_dir, the_clock.now, printer_state=printer_state_of(printing)
+        sync=sync,
+        stock=StockHolds(
+            ServerStock(sync), store_id=settings.store_id, ids=id_factory, clock=the_clock
         ),
     )

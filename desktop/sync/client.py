@@ -397,3 +397,15 @@ class SyncClient:
         self._stock_check(response)
         answer: ReservationAnswer = self._stock_decode(response, ReservationAnswer)
         return answer
+
+    def store_reservations(self, store_id: UUID, status: str = "held") -> list[ReservationAnswer]:
+        """The store's newest reservations with ``status`` (a terminal sees its own store).
+
+        Raises:
+            SyncUnavailable / TerminalRevoked / SyncRefused: as for every call.
+        """
+        params = {"store_id": str(store_id), "status": status}
+        response = self._send("GET", RESERVATIONS_PATH, params=params, headers=self._auth())
+        self._stock_check(response)
+        answers: list[ReservationAnswer] = self._stock_decode(response, list[ReservationAnswer])
+        return answers
