@@ -325,6 +325,10 @@ class StockHolds:
         # requests whose answer never came, by what was asked: a retry reuses the id
         self._unanswered: dict[tuple[str, Decimal, str, int], HoldRequest] = {}
 
+    def local_time(self, moment: datetime) -> datetime:
+        """``moment`` in the till's timezone (the server answers in UTC)."""
+        return moment.astimezone(self._clock.now().tzinfo)
+
     def check(self, product_id: str) -> Checked | Refused | Offline:
         """The product's on hand, reserved and available stock at this store."""
         try:
@@ -400,7 +404,7 @@ class StockHolds:
             self._forget(key)
             return Refused(_refusal(exc, request.quantity), exc.available)
         self._forget(key)
-        local = record.expires_at.astimezone(self._clock.now().tzinfo)
+        local = self.local_time(record.expires_at)
         return Held(record, request.product_id, local, local.date() == self._clock.now().date())
 
     def hold_for(

@@ -53,6 +53,7 @@ from desktop.ui.qt import (
 )
 from desktop.ui.sale_view import KEYS, SaleView
 from desktop.ui.settings_view import SettingsDialog
+from desktop.ui.stock_hold import StockHoldDialog
 from desktop.ui.text import format_report, printer_text
 from shared.errors import GallaError
 from shared.money import Money, format_inr
@@ -372,14 +373,17 @@ class MainWindow(QMainWindow):
 
         On the sale screen it goes into the cart. With a dialog open it is typed into the
         dialog's focused text box and Enter pressed (a receipt's code scanned into the return
-        or history dialog); the settings screen shows it on its scanner test line; a PIN
-        prompt ignores it.
+        or history dialog); the settings screen shows it on its scanner test line; the stock
+        screen (Shift+F2) looks the product up; a PIN prompt ignores it.
         """
         if isinstance(self.dialog, SettingsDialog):
             self.dialog.show_scan(code)
             return
         if self.pin_dialog_open():
             return  # a barcode is never a PIN: a stray scan must not count as a wrong one
+        if isinstance(self.dialog, StockHoldDialog):
+            self.dialog.scanned(code)  # a scan picks the product, whichever box has focus
+            return
         owner = self.dialog
         if owner is not None:
             focus = QApplication.focusWidget()
@@ -833,6 +837,17 @@ class MainWindow(QMainWindow):
 
     def _do_lock(self) -> None:
         self.lock()
+
+    def _do_stock_hold(self) -> None:
+        """Stock of the selected line's product (or one searched for), and customer holds."""
+        assert self.session is not None
+        if self.till.stock is None:
+            self.sale.show_error("Stock checks are not set up on this till.")
+            return
+        session = self.session
+        line_no = self.sale.selected_line()
+        item = session.cart.line(line_no).item if line_no is not None else None
+        self._open(StockHoldDialog(self, self.till.stock, item, lambda t: session.search(t, 8)))
 
 
 def _first_edit(dialog: QWidget | None) -> QLineEdit | None:

@@ -55,6 +55,7 @@ KEYS: tuple[Key, ...] = (
     Key(Qt.Key.Key_F1, _NONE, "F1", "Help", "help"),
     Key(Qt.Key.Key_F1, _SHIFT, "Shift+F1", "Settings", "settings"),
     Key(Qt.Key.Key_F2, _NONE, "F2", "Search", "focus_search"),
+    Key(Qt.Key.Key_F2, _SHIFT, "Shift+F2", "Stock/hold", "stock_hold"),
     Key(Qt.Key.Key_F3, _NONE, "F3", "Qty", "quantity"),
     Key(Qt.Key.Key_F4, _NONE, "F4", "Hold", "hold"),
     Key(Qt.Key.Key_F5, _NONE, "F5", "Recall", "recall"),
