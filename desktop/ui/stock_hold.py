@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from desktop.domain.catalog import Item
 from desktop.errors import TillError
@@ -153,13 +154,12 @@ class StockHoldDialog(QDialog):
             edit.returnPressed.connect(self.hold)
         self.holds_list.installEventFilter(self)
         self.answered.connect(self._show, Qt.ConnectionType.QueuedConnection)
+        self._first = self.quantity if item is not None else self.product
         if item is not None:
             self.check()
-            self.quantity.setFocus()
             self.quantity.selectAll()
         else:
             self._say("Type a product name, code or barcode and press Enter.", _GREY)
-            self.product.setFocus()
 
     # ------------------------------------------------------------------ state
     @property
@@ -338,6 +338,11 @@ class StockHoldDialog(QDialog):
             self.holds_list.setCurrentRow(0)
 
     # ------------------------------------------------------------------ keys
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        """Start in the quantity box when a product is known, else in the product box."""
+        super().showEvent(event)
+        self._first.setFocus()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """F5 checks again; the rest as any dialog (Esc closes)."""
         if event.key() == Qt.Key.Key_F5:

@@ -26,6 +26,7 @@ from shared.ids import IdFactory
 STORE = "01890000-0000-7000-8000-000000000001"
 RICE = "01890000-0000-7000-8000-0000000000a1"
 SALT = "01890000-0000-7000-8000-0000000000a2"
+D0, D5 = Decimal(0), Decimal(5)
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def holds(server: FakeStockServer, ids: IdFactory, clock: FakeClock) -> StockHol
 def test_a_check_shows_on_hand_reserved_and_available(holds: StockHolds) -> None:
     result = holds.check(RICE)
     assert isinstance(result, Checked)
-    assert (result.level.on_hand, result.level.reserved, result.level.available) == (5, 0, 5)
+    assert (result.level.on_hand, result.level.reserved, result.level.available) == (D5, D0, D5)
     assert result.message == "5 available to sell or hold."
 
 
@@ -66,7 +67,11 @@ def test_a_hold_takes_stock_until_it_expires(
     assert uuid_of_hold.version == 7
     after = holds.check(RICE)
     assert isinstance(after, Checked)
-    assert (after.level.on_hand, after.level.reserved, after.level.available) == (5, 3, 2)
+    assert (after.level.on_hand, after.level.reserved, after.level.available) == (
+        D5,
+        Decimal(3),
+        Decimal(2),
+    )
     clock.advance(timedelta(hours=1))
     expired = holds.check(RICE)
     assert isinstance(expired, Checked)
