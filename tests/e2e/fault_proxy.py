@@ -236,9 +236,16 @@ class FaultProxy:
         try:
             loop.run_forever()
         finally:
+            # exchanges still in flight (a till killed mid-request) are cancelled and their
+            # sockets closed while the loop still runs, so nothing leaks into the next test
             self._server.close()
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             with contextlib.suppress(Exception):
                 loop.run_until_complete(self._server.wait_closed())
+            loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
     # ------------------------------------------------------------------ forwarding
