@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TypeVar
 from uuid import UUID
 
+import httpx
+
 from desktop.devices.display.pole import CustomerDisplay
 from desktop.devices.print_stack import PrintStack
 from desktop.devices.printer.device import Printer
@@ -195,11 +197,15 @@ class ServerStock:
     Args:
         sync: the till's sync (its enrolment and credential).
         timeout: seconds to wait for the server (the cashier is waiting too).
+        transport: an httpx transport for the client (tests pass a mock one).
     """
 
-    def __init__(self, sync: TillSync, timeout: float = 5.0) -> None:
+    def __init__(
+        self, sync: TillSync, timeout: float = 5.0, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self._sync = sync
         self._timeout = timeout
+        self._transport = transport
         self._made: SyncClient | None = None
 
     def _client(self) -> SyncClient:
@@ -210,7 +216,10 @@ class ServerStock:
             raise StockUnavailable("The server no longer accepts this till.")
         if self._made is None:
             self._made = SyncClient(
-                record.server_url, self._sync.credential(), timeout=self._timeout
+                record.server_url,
+                self._sync.credential(),
+                timeout=self._timeout,
+                transport=self._transport,
             )
         return self._made
 

@@ -22,6 +22,7 @@ from desktop.services.stock_hold import (
     Refused,
     Released,
     StockHolds,
+    quantity_text,
 )
 from tests.e2e import conftest as e2e
 from tests.e2e.harness import Admin, LiveServer, TillHandle
@@ -35,10 +36,12 @@ live_server = e2e.live_server
 admin = e2e.admin
 
 
-def level(stock: StockHolds, product_id: str) -> tuple[Decimal, Decimal, Decimal]:
+def level(stock: StockHolds, product_id: str) -> tuple[str, str, str]:
+    """(on hand, reserved, available) as the screen shows them."""
     checked = stock.check(product_id)
     assert isinstance(checked, Checked), checked
-    return checked.level.on_hand, checked.level.reserved, checked.level.available
+    lv = checked.level
+    return quantity_text(lv.on_hand), quantity_text(lv.reserved), quantity_text(lv.available)
 
 
 def test_check_hold_availability_drops_release_against_the_real_server(
@@ -55,20 +58,20 @@ def test_check_hold_availability_drops_release_against_the_real_server(
         stock = handle.till.stock
         assert isinstance(stock, StockHolds)
         product = str(rice.id)
-        assert level(stock, product) == (5, 0, 5)
+        assert level(stock, product) == ("5", "0", "5")
 
         held = stock.hold_for(product, Decimal(3), "Mrs Rao 98450 12345", timedelta(hours=1))
         assert isinstance(held, Held), held
         assert uuid.UUID(held.hold.hold_id).version == 7
         assert held.hold.status == "held"
         assert held.message.startswith("Held 3 for Mrs Rao 98450 12345 until ")
-        assert level(stock, product) == (5, 3, 2)
+        assert level(stock, product) == ("5", "3", "2")
 
         refused = stock.hold_for(product, Decimal(3), "Ravi")
         assert isinstance(refused, Refused), refused
         assert refused.available == 2
         assert refused.message == "Only 2 available; cannot hold 3."
-        assert level(stock, product) == (5, 3, 2)
+        assert level(stock, product) == ("5", "3", "2")
 
         # the same request sent twice (an answer lost to a timeout) is held once
         retry = stock.request(product, Decimal(1), "Asha")
@@ -76,7 +79,7 @@ def test_check_hold_availability_drops_release_against_the_real_server(
         assert isinstance(first, Held)
         assert isinstance(second, Held)
         assert first.hold.hold_id == second.hold.hold_id == retry.hold_id
-        assert level(stock, product) == (5, 4, 1)
+        assert level(stock, product) == ("5", "4", "1")
         listed = stock.holds(product)
         assert isinstance(listed, list)
         assert {h.hold_id for h in listed} == {held.hold.hold_id, retry.hold_id}
@@ -84,10 +87,10 @@ def test_check_hold_availability_drops_release_against_the_real_server(
         released = stock.release(held.hold.hold_id)
         assert isinstance(released, Released), released
         assert released.hold.status == "released"
-        assert level(stock, product) == (5, 1, 4)
+        assert level(stock, product) == ("5", "1", "4")
         again = stock.release(held.hold.hold_id)
         assert isinstance(again, Released)
-        assert level(stock, product) == (5, 1, 4)
+        assert level(stock, product) == ("5", "1", "4")
         [row] = admin.sql(
             "SELECT status, reference FROM reservations WHERE id = $1", uuid.UUID(held.hold.hold_id)
         )
