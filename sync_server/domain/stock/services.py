@@ -11,11 +11,14 @@ one hot product. Expiry is then enforced where availability is read:
 * **reading** (:func:`availability`): ``reserved`` shown = counter minus the held lines whose
   ``expires_at`` has passed (one partial-index range scan per level over the expired lines
   only), so an expired hold stops counting the moment it expires, cleanup or not;
-* **taking** (:func:`reserve`): ``UPDATE ... SET reserved = reserved + q WHERE on_hand -
+* **taking** (:func:`reserve`, one call of the ``stock_reserve`` function of migration
+  0004, its own transaction): ``UPDATE ... SET reserved = reserved + q WHERE on_hand -
   reserved >= q``. The counter can only over-count (by expired lines), so a success is always
   safe. When it fails, the level row is locked and that product's expired lines are released
   on the spot (``held = false``, counter decremented), then the update is tried once more;
-  so expired holds never make a reservation fail either;
+  so expired holds never make a reservation fail either. The header, lines and takes are one
+  statement, so the hot level row is locked only inside the server, never across a round
+  trip;
 * **cleaning** (``expire_reservations``, the scheduled job): marks expired reservations
   ``expired`` and gives their counted quantity back, in batches.
 
@@ -247,55 +250,11 @@ _COLUMNS = (
     "closed_at"
 )
 
-_INSERT_RESERVATION = f"""
-WITH made AS (
-    INSERT INTO reservations
-        (company_id, id, store_id, kind, reference, status, fingerprint, expires_at,
-         created_at, updated_at, closed_at, terminal_id, user_id)
-    SELECT $1, $2, $3, $4, $5, 'held', $6, $7, $8, $8, NULL, $9, $10
-    WHERE EXISTS (SELECT 1 FROM stores WHERE company_id = $1 AND id = $3 AND active)
-    ON CONFLICT (company_id, id) DO NOTHING
-    RETURNING {_COLUMNS}
-), lines AS (
-    INSERT INTO reservation_lines
-        (company_id, reservation_id, product_id, store_id, quantity, held, expires_at)
-    SELECT $1, made.id, l.product_id, $3, l.quantity, true, $7
-    FROM made, unnest($11::uuid[], $12::numeric[]) AS l(product_id, quantity)
-)
-SELECT * FROM made
-"""  # noqa: S608 - fixed column list
+_RESERVE = "SELECT * FROM stock_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+"""The one-statement reservation (migration 0004's ``stock_reserve``): outcome, header, lines."""
 
-_TAKE = """
-UPDATE stock_levels SET reserved = reserved + $4, updated_at = $5
-WHERE company_id = $1 AND store_id = $2 AND product_id = $3 AND on_hand - reserved >= $4
-RETURNING on_hand
-"""
-
-_LOCK_LEVEL = """
-SELECT on_hand, reserved FROM stock_levels
-WHERE company_id = $1 AND store_id = $2 AND product_id = $3
-FOR NO KEY UPDATE
-"""
-
-_RELEASE_LAPSED = """
-WITH lapsed AS (
-    UPDATE reservation_lines SET held = false
-    WHERE company_id = $1 AND store_id = $2 AND product_id = $3 AND held
-      AND expires_at <= $4
-    RETURNING quantity
-)
-UPDATE stock_levels SET reserved = reserved - (SELECT sum(quantity) FROM lapsed)
-WHERE company_id = $1 AND store_id = $2 AND product_id = $3
-  AND EXISTS (SELECT 1 FROM lapsed)
-RETURNING on_hand, reserved
-"""
-
-_LINES = """
-INSERT INTO reservation_lines
-    (company_id, reservation_id, product_id, store_id, quantity, held, expires_at)
-SELECT $1, $2, l.product_id, $3, l.quantity, $6, $5
-FROM unnest($4::uuid[], $7::numeric[]) AS l(product_id, quantity)
-"""
+_SHORT = "GS001"  # stock_reserve: a line cannot be covered (DETAIL: product available)
+_NO_PRODUCT = "GS002"  # stock_reserve: a product that is not the company's (DETAIL: product)
 
 _LINES = """
 SELECT product_id, quantity, held FROM reservation_lines
@@ -376,43 +335,6 @@ def _ttl(ctx: AppContext, requested: int | None) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-async def take_stock(
-    conn: Any,
-    company_id: uuid.UUID,
-    store_id: uuid.UUID,
-    lines: Sequence[tuple[uuid.UUID, Decimal]],
-    now: datetime,
-) -> None:
-    """Add ``lines`` to the level rows' ``reserved``, each only if enough is available.
-
-    ``lines`` must be sorted by product (the lock order). One conditional ``UPDATE`` per
-    line; on a miss, that product's expired holds are released first and it is tried again.
-
-    Raises:
-        InsufficientStock: a line cannot be covered; ``available`` says what there is. The
-            caller's transaction must roll back (the earlier lines were taken).
-        UnknownProduct: a product that is not the company's.
-    """
-    for product_id, quantity in lines:
-        if await conn.fetchval(_TAKE, company_id, store_id, product_id, quantity, now):
-            continue
-        level = await conn.fetchrow(_LOCK_LEVEL, company_id, store_id, product_id)
-        if level is None:
-            known = await conn.fetchval(
-                "SELECT 1 FROM products WHERE company_id = $1 AND id = $2", company_id, product_id
-            )
-            if not known:
-                raise UnknownProduct(product_id)
-            raise InsufficientStock(store_id, product_id, quantity, _ZERO)
-        on_hand, reserved = level
-        freed = await conn.fetchrow(_RELEASE_LAPSED, company_id, store_id, product_id, now)
-        if freed is not None:
-            on_hand, reserved = freed
-        if on_hand - reserved < quantity:
-            raise InsufficientStock(store_id, product_id, quantity, max(_ZERO, on_hand - reserved))
-        await conn.execute(_TAKE, company_id, store_id, product_id, quantity, now)
-
-
 async def hold_in(
     conn: Any,
     company_id: uuid.UUID,
@@ -427,51 +349,64 @@ async def hold_in(
     now: datetime,
     terminal_id: uuid.UUID | None = None,
     user_id: uuid.UUID | None = None,
-) -> tuple[_Row, bool]:
-    """Make (or find) reservation ``reservation_id`` inside an open tenant transaction.
+) -> tuple[_Row, list[tuple[uuid.UUID, Decimal]], bool]:
+    """Make (or find) reservation ``reservation_id`` in one statement on ``conn``.
+
+    ``conn`` is either a connection outside any transaction (the statement is then its own
+    transaction, committed when it returns: the hot level row is locked only inside the
+    server) or one inside an open tenant transaction of ``company_id`` (its caller commits).
+    Either way the statement runs as the tenant role under row-level security.
 
     Returns:
-        The reservation's row and whether this call made it (``False``: a replay, nothing
-        was taken again).
+        The reservation's row, its lines, and whether this call made it (``False``: a
+        replay, nothing was taken again).
 
     Raises:
         Conflict: the id is taken by a reservation that asked for something else.
-        InsufficientStock / UnknownProduct / UnknownStore: see :func:`take_stock`.
+        InsufficientStock: a line cannot be covered; ``available`` says what there is.
+            Nothing was kept (inside a transaction, the caller must roll back).
+        UnknownProduct / UnknownStore: an id that is not the company's.
     """
-    made = await conn.fetchrow(
-        _INSERT_RESERVATION,
-        company_id,
-        reservation_id,
-        store_id,
-        kind,
-        reference,
-        digest,
-        expires_at,
-        now,
-        terminal_id,
-        user_id,
-        [p for p, _ in lines],
-        [q for _, q in lines],
-    )  # the reservation and its lines in one statement (lines only when it is new)
-    if made is None:  # the id exists (a concurrent twin's was waited for), or no such store
-        found = await conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM reservations WHERE company_id = $1 AND id = $2",  # noqa: S608
+    try:
+        record = await conn.fetchrow(
+            _RESERVE,
             company_id,
             reservation_id,
+            store_id,
+            kind,
+            reference,
+            digest,
+            expires_at,
+            now,
+            terminal_id,
+            user_id,
+            [p for p, _ in lines],
+            [q for _, q in lines],
         )
-        if found is None:
-            raise UnknownStore(store_id)
-        existing = _row(found)
-        if existing.fingerprint != digest:
-            raise Conflict(
-                f"reservation id {reservation_id} is already used for a different request; "
-                "use a new id for a new reservation",
-                field="id",
-            )
-        return existing, False
-    # last: the level rows stay locked from here to the commit, so keep that short
-    await take_stock(conn, company_id, store_id, lines, now)
-    return _row(made), True
+    except Exception as error:  # asyncpg's PostgresError; the driver stays out of the domain
+        state = getattr(error, "sqlstate", None)
+        detail = str(getattr(error, "detail", "") or "").split()
+        if state == _SHORT and len(detail) == 2:
+            product_id, available = uuid.UUID(detail[0]), Decimal(detail[1])
+            requested = next(q for p, q in lines if p == product_id)
+            raise InsufficientStock(store_id, product_id, requested, available) from None
+        if state == _NO_PRODUCT and detail:
+            raise UnknownProduct(detail[0]) from None
+        raise
+    outcome = record[0]
+    if outcome == "no_store":
+        raise UnknownStore(store_id)
+    if outcome == "conflict":
+        raise Conflict(
+            f"reservation id {reservation_id} is already used for a different request; "
+            "use a new id for a new reservation",
+            field="id",
+        )
+    row = _row(record[1:11])
+    if outcome == "made":
+        return row, list(lines), True
+    stored = list(zip(record[11] or [], record[12] or [], strict=True))
+    return row, stored, False
 
 
 async def reserve(
@@ -480,6 +415,11 @@ async def reserve(
     """Hold stock for a reference until it expires; a replay of the same id is answered as is.
 
     All lines are held or none is. Returns the reservation and whether it was made now.
+
+    One statement, one round trip after the pool checkout: ``stock_reserve`` (migration
+    0004) switches to the tenant role and company itself, so it runs as its own
+    transaction instead of inside :meth:`Database.tenant` (which would add BEGIN, the
+    scope statement and COMMIT, and keep the hot level row locked across two of them).
 
     Raises:
         InsufficientStock: a line cannot be covered (nothing is held).
@@ -498,10 +438,10 @@ async def reserve(
     )
     terminal = caller.terminal_id if isinstance(caller, TerminalPrincipal) else None
     user = caller.user_id if isinstance(caller, Principal) else None
-    async with ctx.db.tenant(company_id) as session:
-        conn = await driver_connection(session)
-        row, made = await hold_in(
-            conn,
+    async with ctx.db.engine.connect() as connection:  # no BEGIN: the statement is one
+        raw = await connection.get_raw_connection()
+        row, held, made = await hold_in(
+            raw.driver_connection,
             company_id,
             body.id,
             store_id,
@@ -514,10 +454,9 @@ async def reserve(
             terminal_id=terminal,
             user_id=user,
         )
-        if not made:
-            _check_reservation_access(caller, row)
-            return _view(row, await conn.fetch(_LINES, company_id, row.id), now), False
-    return _view(row, lines, now), True
+    if not made:
+        _check_reservation_access(caller, row)
+    return _view(row, held, now), made
 
 
 def _check_reservation_access(caller: Caller, row: _Row) -> None:

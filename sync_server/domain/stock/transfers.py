@@ -157,7 +157,7 @@ async def send_transfer(
                     f"transfer id {body.id} is already used for a different transfer", field="id"
                 )
             return _view(existing, await _lines(conn, company_id, body.id)), False
-        row, _ = await hold_in(
+        row, _, _ = await hold_in(
             conn,
             company_id,
             body.id,  # the transfer's own reservation at the source
