@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 
 from sync_server.db import models as m
 from sync_server.domain.stock.ledger import Movement, apply_movements
@@ -94,6 +94,9 @@ async def resolve_exception(
 ) -> ExceptionView:
     """Acknowledge an exception, add a note to it, or correct stock and close it.
 
+    Acknowledging a seq gap accepts that those events are lost: the terminal's contiguous
+    mark moves past the hole.
+
     Raises:
         Conflict: it is already resolved (a note may still be added), or ``adjust_stock``
             was asked of an exception that is not an oversell.
@@ -125,6 +128,16 @@ async def resolve_exception(
                 recorded_at=now,
             )
             row.detail = {**row.detail, "adjusted_by": str(qty)}
+        if body.action == "acknowledge" and row.kind == "seq_gap" and row.terminal_id:
+            # the admin accepts the loss: the terminal's mark moves past the hole, so later
+            # pushes stop re-reading everything after it
+            await session.execute(
+                update(m.Terminal)
+                .where(m.Terminal.company_id == company_id, m.Terminal.id == row.terminal_id)
+                .values(
+                    last_event_seq=func.greatest(m.Terminal.last_event_seq, row.detail["to_seq"])
+                )
+            )
         if body.action in ("acknowledge", "adjust_stock"):
             row.status = "resolved"
             row.resolved_at = now
