@@ -42,7 +42,15 @@ from shared.protocol import (
     UserChange,
 )
 
-__all__ = ("Applied", "Connection", "apply_page", "lookup_key", "reprice_due", "utc_text")
+__all__ = (
+    "Applied",
+    "Connection",
+    "apply_page",
+    "lookup_key",
+    "project_catalog",
+    "reprice_due",
+    "utc_text",
+)
 
 #: Units sold by measure, whose quantities may have three decimals.
 WEIGHED_UNITS = ("kg", "l", "m")
@@ -210,7 +218,12 @@ def _owner_ids(conn: Connection, table: str, ids: Sequence[str]) -> set[str]:
 
 
 def apply_page(
-    conn: Connection, changes: Sequence[Change], *, store_id: str, now: datetime
+    conn: Connection,
+    changes: Sequence[Change],
+    *,
+    store_id: str,
+    now: datetime,
+    project: bool = True,
 ) -> Applied:
     """Apply one page of changes inside the caller's transaction.
 
@@ -219,6 +232,10 @@ def apply_page(
         changes: the page's changes, oldest first.
         store_id: this till's store (decides store prices, store settings, user access).
         now: the moment prices are resolved for.
+        project: whether to re-project the products touched into the sale tables now.
+            ``False`` during a first pull: only the mirror is written, and
+            :func:`project_catalog` builds the sale tables once at its end (GST rates, users
+            and store settings are small and always take effect at once).
 
     Returns:
         What changed.
@@ -256,13 +273,15 @@ def apply_page(
         ],
     )
     _bury(conn, "product", "sync_products", dels)
-    dirty.update(key for key, _ in ups)
-    dirty.update(key for key, _ in dels)
+    if project:
+        dirty.update(key for key, _ in ups)
+        dirty.update(key for key, _ in dels)
 
     # ---------------------------------------------------------------- barcodes
     ups, dels, stale = _split(conn, "barcode", by_kind.get(BarcodeChange, []), "sync_barcodes")
     applied.skipped += stale
-    dirty |= _owner_ids(conn, "sync_barcodes", [key for key, _ in ups + dels])
+    if project:
+        dirty |= _owner_ids(conn, "sync_barcodes", [key for key, _ in ups + dels])
     owners = _texts([c.data.product_id for _, c in ups])
     conn.executemany(
         "INSERT INTO sync_barcodes (entity_id, version, product_id, code, lookup_key, quantity)"
@@ -275,12 +294,14 @@ def apply_page(
         ],
     )
     _bury(conn, "barcode", "sync_barcodes", dels)
-    dirty.update(owners)
+    if project:
+        dirty.update(owners)
 
     # ---------------------------------------------------------------- prices
     ups, dels, stale = _split(conn, "price", by_kind.get(PriceChange, []), "sync_prices")
     applied.skipped += stale
-    dirty |= _owner_ids(conn, "sync_prices", [key for key, _ in ups + dels])
+    if project:
+        dirty |= _owner_ids(conn, "sync_prices", [key for key, _ in ups + dels])
     owners = _texts([c.data.product_id for _, c in ups])
     conn.executemany(
         "INSERT INTO sync_prices (entity_id, version, product_id, store_id, unit_price_paise,"
@@ -303,7 +324,8 @@ def apply_page(
         ],
     )
     _bury(conn, "price", "sync_prices", dels)
-    dirty.update(owners)
+    if project:
+        dirty.update(owners)
     moment = utc_text(now)
     later = []
     for (_, c), owner in zip(ups, owners, strict=True):
@@ -472,6 +494,55 @@ def _project_items(
         " FROM temp.sync_dirty d CROSS JOIN items ON items.item_id = d.product_id"
     )
     conn.execute("DELETE FROM temp.sync_dirty")
+
+
+def project_catalog(conn: Connection, *, store_id: str, now: datetime) -> int:
+    """Build ``items``, ``barcodes`` and ``items_fts`` from the whole mirror, in one pass.
+
+    The end of a first pull: instead of re-deriving each page's products as it arrives
+    (every row written, then found and replaced, and the search index grown page by page),
+    the sale tables are emptied and filled from ``sync_*`` with one statement each, in key
+    order. The result is the same as projecting every product with :func:`apply_page`.
+
+    Args:
+        conn: the writer's connection, inside a transaction.
+        store_id: this till's store.
+        now: the moment prices are resolved for; boundaries up to it are settled.
+
+    Returns:
+        How many products were projected.
+    """
+    moment = utc_text(now)
+    conn.execute("DELETE FROM items_fts")
+    conn.execute("DELETE FROM barcodes")
+    conn.execute("DELETE FROM items")
+    conn.execute(
+        "INSERT INTO items (item_id, code, name, hsn, price_paise, tax_inclusive, unit,"
+        " weighed, active)"
+        " SELECT entity_id, code, name, hsn, coalesce(price, 0), price_includes_tax, unit,"
+        "  unit IN ('kg', 'l', 'm'), active AND price IS NOT NULL"
+        " FROM (SELECT p.*, (SELECT s.unit_price_paise FROM sync_prices s"
+        "   WHERE s.product_id = p.entity_id"
+        "   AND (s.store_id = :store OR s.store_id IS NULL) AND s.effective_from <= :now"
+        "   AND (s.effective_until IS NULL OR s.effective_until > :now)"
+        "   ORDER BY s.store_id IS NULL, s.effective_from DESC LIMIT 1) AS price"
+        "  FROM sync_products p ORDER BY p.entity_id)",
+        {"store": store_id, "now": moment},
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO barcodes (barcode, item_id)"
+        " SELECT s.lookup_key, s.product_id FROM sync_barcodes s"
+        " WHERE s.product_id IN (SELECT item_id FROM items) ORDER BY s.lookup_key, s.entity_id"
+    )
+    conn.execute(
+        "INSERT INTO items_fts (rowid, item_id, name, code, barcodes)"
+        " SELECT items.rowid, items.item_id, items.name, items.code,"
+        "  coalesce((SELECT group_concat(barcode, ' ') FROM barcodes"
+        "   WHERE barcodes.item_id = items.item_id), '')"
+        " FROM items ORDER BY items.rowid"
+    )
+    conn.execute("DELETE FROM sync_price_boundaries WHERE at <= ?", (moment,))
+    return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
 
 
 def reprice_due(conn: Connection, *, store_id: str, now: datetime) -> int:

@@ -18,7 +18,14 @@ from uuid import UUID
 import msgspec
 
 from desktop.store.connection import connect
-from desktop.sync.apply import Applied, Connection, apply_page, reprice_due, utc_text
+from desktop.sync.apply import (
+    Applied,
+    Connection,
+    apply_page,
+    project_catalog,
+    reprice_due,
+    utc_text,
+)
 from shared.protocol import Event, EventAck, PullPage, StoreSettingsData
 
 __all__ = ("EnrolmentRecord", "Ledger", "Outgoing", "Rejected", "WritableStore")
@@ -189,7 +196,7 @@ class Ledger:
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             conn.execute(
                 "UPDATE sync_state SET pull_cursor = NULL, catalog_ready = 0, repriced_at = NULL,"
-                " last_error = NULL"
+                " catalog_pending = 0, last_error = NULL"
             )
 
         self._store.write(work)
@@ -225,15 +232,40 @@ class Ledger:
         )
         return None if row is None else _SETTINGS.decode(row[0])
 
+    def catalog_pending(self) -> bool:
+        """Whether a first pull is under way (its pages wait in the mirror, not yet sellable)."""
+        return bool(self._read().execute("SELECT catalog_pending FROM sync_state").fetchone()[0])
+
     def apply(self, page: PullPage, *, store_id: str, now: datetime) -> Applied:
-        """Apply a page and store its cursor in one transaction."""
+        """Apply a page and store its cursor in one transaction.
+
+        A first pull (no cursor yet, or one already under way) writes its pages to the
+        mirror only and says so in ``catalog_pending``, committed with each page's cursor;
+        its last page (``has_more`` false) also builds the sale tables and the search index
+        from the whole mirror (:func:`~desktop.sync.apply.project_catalog`) and clears the
+        mark, in the same transaction. A till stopped half-way resumes from its cursor still
+        pending, so it finishes the same way. Later pages project what they touch at once.
+        """
 
         def work(conn: Connection) -> Applied:
-            applied = apply_page(conn, page.changes, store_id=store_id, now=now)
+            cursor, pending = conn.execute(
+                "SELECT pull_cursor, catalog_pending FROM sync_state"
+            ).fetchone()
+            first = cursor is None or bool(pending)
+            applied = apply_page(conn, page.changes, store_id=store_id, now=now, project=not first)
+            if first and not page.has_more:
+                applied.products = project_catalog(conn, store_id=store_id, now=now)
             conn.execute(
                 "UPDATE sync_state SET pull_cursor = ?, last_pull_at = ?, last_contact_at = ?,"
-                " catalog_ready = CASE WHEN ? THEN catalog_ready ELSE 1 END",
-                (page.next_cursor, utc_text(now), utc_text(now), int(page.has_more)),
+                " catalog_ready = CASE WHEN ? THEN catalog_ready ELSE 1 END,"
+                " catalog_pending = ?",
+                (
+                    page.next_cursor,
+                    utc_text(now),
+                    utc_text(now),
+                    int(page.has_more),
+                    int(first and page.has_more),
+                ),
             )
             return applied
 
@@ -243,6 +275,8 @@ class Ledger:
         """Re-resolve prices whose span opened or closed by ``now``; returns the products."""
 
         def work(conn: Connection) -> int:
+            if conn.execute("SELECT catalog_pending FROM sync_state").fetchone()[0]:
+                return 0  # a first pull under way resolves every price when it ends
             count = reprice_due(conn, store_id=store_id, now=now)
             conn.execute("UPDATE sync_state SET repriced_at = ?", (utc_text(now),))
             return count

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from desktop.store.sqlite_store import SqliteStore
 from desktop.sync.apply import lookup_key
 from desktop.sync.ledger import Ledger
 from tests.desktop.sync import factory as f
+from tests.desktop.sync.conftest import enrolment_record
 
 NOW = datetime(2026, 5, 9, 5, 0, tzinfo=UTC)
 HASHER = Argon2PinHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -219,3 +221,140 @@ def test_within_one_page_the_newest_version_of_an_entity_wins(
     changes = [f.product("marie"), f.price("marie", 3300, version=2), f.price("marie", 3000)]
     enrolled.apply(f.page(changes, "c1"), store_id=f.STORE, now=NOW)
     assert store.find_by_code("MARIE").unit_price.paise == 3300  # type: ignore[union-attr]
+
+
+def _bootstrap_pages() -> list:
+    later = NOW + timedelta(days=2)
+    return [
+        f.page([f.product("marie"), f.product("oreo"), f.product("bourbon")], "b1", more=True),
+        f.page(
+            [
+                f.barcode("marie", EAN),
+                f.barcode("oreo", "8901234000024"),
+                f.price("marie", 3000),
+                f.price("oreo", 2000),
+                f.price("oreo", 2500, key="oreo-later", start=later),
+                f.product("oreo", version=2, code="OREO2"),  # renamed while the pull runs
+            ],
+            "b2",
+            more=True,
+        ),
+        f.page(
+            [
+                f.delete(f.product("bourbon"), 2),
+                f.price("bourbon", 1000),  # a price of a deleted product: nothing to sell
+                f.price("marie", 3100, store=f.STORE, key="marie-store"),
+                f.product("marie"),  # a stale repeat, skipped
+            ],
+            "b3",
+        ),
+    ]
+
+
+def _sale_tables(store: SqliteStore) -> tuple[list, list, list]:
+    conn = store._read()
+    items = [tuple(r) for r in conn.execute("SELECT * FROM items ORDER BY item_id")]
+    codes = [tuple(r) for r in conn.execute("SELECT * FROM barcodes ORDER BY barcode")]
+    search = [
+        tuple(r)
+        for r in conn.execute("SELECT item_id, name, code, barcodes FROM items_fts ORDER BY 1")
+    ]
+    return items, codes, search
+
+
+def test_a_first_pull_builds_at_its_end_what_page_by_page_projection_builds(
+    store: SqliteStore, enrolled: Ledger, tmp_path: Path
+) -> None:
+    pages = _bootstrap_pages()
+    for number, page in enumerate(pages):
+        applied = enrolled.apply(page, store_id=f.STORE, now=NOW)
+        if page.has_more:
+            assert enrolled.catalog_pending()
+            assert store.find_by_code("MARIE") is None  # mirrored, not yet sellable
+            assert applied.products == 0
+        else:
+            assert applied.products == 2
+            assert applied.skipped == 1
+            assert number == 2
+    assert not enrolled.catalog_pending()
+    assert enrolled.catalog_ready()
+    marie, oreo = store.find_by_barcode(EAN), store.find_by_barcode("8901234000024")
+    assert marie is not None
+    assert marie.unit_price.paise == 3100  # the store's price beats the company's
+    assert oreo is not None
+    assert (oreo.code, oreo.unit_price.paise) == ("OREO2", 2000)
+    assert store.find_by_code("BOURBON") is None
+    assert [i.code for i in store.search("oreo2")] == ["OREO2"]
+
+    # the same changes on a till that already had a cursor (projected page by page)
+    other = SqliteStore(
+        tmp_path / "other.sqlite3", ids=store._ids, store_code="BLR1", terminal_code="01"
+    )
+    ledger = Ledger(other)
+    try:
+        ledger.record_enrolment(enrolment_record())
+        ledger.apply(f.page([], "b0"), store_id=f.STORE, now=NOW)
+        for page in pages:
+            ledger.apply(page, store_id=f.STORE, now=NOW)
+        assert _sale_tables(other) == _sale_tables(store)
+        # the later price waits for its moment in both, and takes effect in both
+        due = NOW + timedelta(days=3)
+        assert enrolled.reprice(store_id=f.STORE, now=due) == 1
+        assert ledger.reprice(store_id=f.STORE, now=due) == 1
+        assert _sale_tables(other) == _sale_tables(store)
+        oreo = store.find_by_code("OREO2")
+        assert oreo is not None
+        assert oreo.unit_price.paise == 2500
+    finally:
+        ledger.close()
+        other.close()
+
+
+def test_pulls_after_a_first_pull_apply_updates_and_deletes_at_once(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    for page in _bootstrap_pages():
+        enrolled.apply(page, store_id=f.STORE, now=NOW)
+    applied = enrolled.apply(
+        f.page(
+            [
+                f.price("marie", 3300, store=f.STORE, key="marie-store", version=2),
+                f.delete(f.barcode("oreo", "8901234000024"), 2),
+                f.product("oreo", version=3, code="OREO3"),
+                f.product("jimjam"),
+                f.price("jimjam", 4000),
+            ],
+            "c1",
+        ),
+        store_id=f.STORE,
+        now=NOW,
+    )
+    assert not enrolled.catalog_pending()
+    assert applied.products == 3
+    marie = store.find_by_barcode(EAN)
+    assert marie is not None
+    assert marie.unit_price.paise == 3300
+    assert store.find_by_barcode("8901234000024") is None
+    assert [i.code for i in store.search("oreo3")] == ["OREO3"]
+    assert store.search("oreo2") == []
+    jimjam = store.find_by_code("JIMJAM")
+    assert jimjam is not None
+    assert jimjam.unit_price.paise == 4000
+    enrolled.apply(f.page([f.delete(f.product("marie"), 2)], "c2"), store_id=f.STORE, now=NOW)
+    assert store.find_by_barcode(EAN) is None
+    assert store.search("marie") == []
+
+
+def test_enrolling_again_forgets_a_first_pull_under_way(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    enrolled.apply(_bootstrap_pages()[0], store_id=f.STORE, now=NOW)
+    assert enrolled.catalog_pending()
+    enrolled.record_enrolment(enrolment_record())
+    assert not enrolled.catalog_pending()
+    assert enrolled.cursor() is None
+    enrolled.apply(
+        f.page([f.product("marie"), f.price("marie", 900)], "c1"), store_id=f.STORE, now=NOW
+    )
+    assert [i.code for i in store.search("marie")] == ["MARIE"]
+    assert store.find_by_code("OREO") is None

@@ -272,27 +272,50 @@ def test_batches_stay_under_the_byte_limit_and_shrink_on_413(
     assert len(server.batches) >= 2
 
 
-def test_a_pull_cut_mid_way_keeps_the_pages_applied_before_and_their_cursor(
+def test_a_first_pull_cut_mid_way_keeps_its_pages_and_cursor_and_finishes_on_resume(
     store: SqliteStore, enrolled: Ledger
 ) -> None:
     class CutServer(FakeServer):
+        cut = True
+
         def pull(self, cursor: str | None, limit: int) -> tuple[PullPage, int]:
-            if cursor == "c2":
+            if cursor == "c2" and self.cut:
+                self.cut = False
                 raise SyncUnavailable("cable pulled")
             return super().pull(cursor, limit)
 
     server = CutServer()
     server.pages = [
         f.page([f.product("marie")], "c1", more=True),
-        f.page([f.price("marie", 3000)], "c2", more=True),
-        f.page([f.product("oreo")], "c3"),
+        f.page([f.price("marie", 3000), f.barcode("marie", "8901234567897")], "c2", more=True),
+        f.page([f.product("oreo"), f.price("oreo", 2000)], "c3"),
     ]
     cycle = worker(enrolled, server).run_once()
     assert isinstance(cycle.error, SyncUnavailable)
     assert enrolled.cursor() == "c2"
-    assert store.find_by_code("MARIE") is not None
-    assert store.find_by_code("OREO") is None
+    # a first pull builds the sale tables at its end: the pages wait in the mirror, durably
+    assert enrolled.catalog_pending()
     assert not enrolled.catalog_ready()
+    assert store.find_by_code("MARIE") is None
+    # the worker's re-pricing must not project a half-pulled catalog either
+    assert enrolled.reprice(store_id=f.STORE, now=NOW) == 0
+    assert store.find_by_code("MARIE") is None
+
+    # a restarted till (a new worker over the same database) resumes from the stored cursor
+    cycle = worker(enrolled, server).run_once()
+    assert cycle.error is None
+    assert server.pulls[-1] == "c2"
+    assert enrolled.cursor() == "c3"
+    assert enrolled.catalog_ready()
+    assert not enrolled.catalog_pending()
+    marie = store.find_by_code("MARIE")
+    assert marie is not None
+    assert marie.unit_price.paise == 3000
+    assert store.find_by_barcode("8901234567897") == marie
+    oreo = store.find_by_code("OREO")
+    assert oreo is not None
+    assert oreo.unit_price.paise == 2000
+    assert [found.code for found in store.search("oreo")] == ["OREO"]
 
 
 def test_a_refused_push_still_lets_catalog_changes_in(store: SqliteStore, enrolled: Ledger) -> None:
