@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -79,10 +80,24 @@ def stock_screen(qtbot: QtBot, window: MainWindow) -> StockHoldDialog:
     return dialog
 
 
+def until(condition: Callable[[], bool], seconds: float = 3.0) -> None:
+    """Run the Qt event loop until ``condition`` holds.
+
+    Plain ``processEvents`` rather than ``qtbot.waitUntil``: once a test in the same process
+    has run ``app.exec()`` with a window shown (test_more_keys runs the real ``run()``),
+    ``QTest.qWait`` stops delivering posted events and timers, while ``processEvents`` goes on.
+    """
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the screen did not get there in time"
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
 def settle(qtbot: QtBot, dialog: StockHoldDialog) -> None:
     """Let the background request finish and its answer reach the screen."""
     dialog.wait()
-    qtbot.waitUntil(lambda: dialog.message.text() != ASKING, timeout=3000)
+    until(lambda: dialog.message.text() != ASKING)
 
 
 def numbers(dialog: StockHoldDialog) -> tuple[str, str, str]:
@@ -98,7 +113,7 @@ def test_shift_f2_checks_the_selected_line_then_holds_and_releases_by_keyboard(
     assert numbers(dialog) == ("5", "0", "5")
     assert dialog.message.text() == "5 available to sell or hold."
     assert dialog.title.text() == f"{FIRST.name} · {FIRST.code}"
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.quantity, timeout=2000)
+    until(lambda: QApplication.focusWidget() is dialog.quantity)
     type_into(qtbot, dialog.quantity, "2", enter=False)  # replaces the selected "1"
     qtbot.keyClick(dialog.quantity, Qt.Key.Key_Tab)
     type_into(qtbot, dialog.reference, "Mrs Rao")
@@ -168,7 +183,7 @@ def test_with_an_empty_cart_the_product_is_searched_by_name(
     qtbot: QtBot, selling: MainWindow, server: FakeStockServer
 ) -> None:
     dialog = stock_screen(qtbot, selling)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.product, timeout=2000)
+    until(lambda: QApplication.focusWidget() is dialog.product)
     assert "Type a product name" in dialog.message.text()
     type_into(qtbot, dialog.product, "no such thing here")
     assert dialog.message.text() == "No product matches 'no such thing here'."
@@ -245,7 +260,7 @@ def test_the_window_stays_responsive_while_the_server_is_slow(
     finally:
         slow.gate.set()
     settle(qtbot, dialog)
-    qtbot.waitUntil(lambda: dialog.message.text().startswith("Held 1 for Mrs Rao"), timeout=3000)
+    until(lambda: dialog.message.text().startswith("Held 1 for Mrs Rao"))
     assert len(slow.records) == 1
 
 
