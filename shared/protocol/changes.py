@@ -58,6 +58,7 @@ __all__ = (
 Unit = Literal["pcs", "kg", "g", "l", "ml", "m"]
 StoreCode = Annotated[str, Meta(pattern=r"^[A-Za-z0-9]{1,6}$")]
 UserCode = Annotated[str, Meta(pattern=r"^[A-Za-z0-9]{1,16}$")]
+_ONE = Decimal(1)
 PinHash = Annotated[
     str, Meta(pattern=r"^\$argon2id\$[\x21-\x7e]{1,250}$", description="argon2id PHC string")
 ]
@@ -101,6 +102,9 @@ class BarcodeData(ProtocolStruct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         """Check the quantity."""
+        quantity = self.quantity
+        if quantity.is_finite() and quantity == _ONE:
+            return  # nearly every barcode sells one unit: valid, without the general checks
         check_decimal(
             self.quantity,
             "$.quantity",
