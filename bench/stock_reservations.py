@@ -1,9 +1,9 @@
 """Reservation benchmark: ``./galla bench stock_reservations`` (``--count N --rounds R``).
 
-Runs the reservation service (``sync_server.domain.stock.services.reserve``: a tenant
-transaction under row-level security, the reservation row, its conditional take on the level
-row, its line) against a fresh PostgreSQL database, in process, with 1, 8 and 32 requests in
-flight:
+Runs the reservation service (``sync_server.domain.stock.services.reserve``: one pool
+checkout and one ``stock_reserve`` statement, its own transaction under row-level security:
+the reservation row by client id, its lines, the conditional take on each level row) against
+a fresh PostgreSQL database, in process (no HTTP), with 1, 8 and 32 requests in flight:
 
 * **hot**: every reservation takes 1 unit of the same product in the same store;
 * **spread**: each takes 1 unit of one of 10,000 products; **spread x3** takes 3 products at
@@ -13,6 +13,12 @@ Deadlocks are counted from ``pg_stat_database`` over each run. The physical-limi
 measured in the same run and concurrency, is the bare statement a reservation cannot do
 without: one autocommitted conditional ``UPDATE stock_levels SET reserved = reserved + 1
 WHERE ... AND on_hand - reserved >= 1`` through asyncpg.
+
+The reservation rows above call the service in process (no HTTP): what the database path
+costs. The **hot over HTTP** rows then start the real server (``galla-server serve``) and
+POST the same hot reservations to ``/api/v1/reservations`` as an enrolled till (its
+credential authenticated on every request, as in production), 8 and 32 in flight, against
+the same bare-UPDATE baseline. The hot target is judged on the service rows.
 
 Then it times the cleanup (``expire_reservations``) of 10,000 expired reservations, against
 the baseline of one ``UPDATE`` flipping their 10,000 lines.
@@ -28,8 +34,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -37,10 +46,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
-from _support import connect, percentile, scratch_database
+import httpx
+import msgspec
+from _support import connect, free_port, percentile, scratch_database
 
 from sync_server.db.embedded import asyncpg_connect_args
 from sync_server.db.session import Database
+from sync_server.domain.companies.schemas import AdminCreate, CompanyCreate
+from sync_server.domain.companies.services import create_company
 from sync_server.domain.stock.schemas import ReservationCreate, ReservationLineIn
 from sync_server.domain.stock.services import expire_reservations, reserve
 from sync_server.lib.context import AppContext
@@ -317,6 +330,143 @@ class Bench:
         return seconds, floor, done.expired
 
 
+SECRET = "bench-secret-key-0123456789abcdef"
+ADMIN = "admin@stock-bench.example"
+PASSWORD = "bench password 1"
+
+
+async def http_world(url: str, client: httpx.AsyncClient) -> tuple[Bench, dict[str, str]]:
+    """A second company made the server's way (admin, store, an enrolled till) with one hot
+    product; returns its bench world and the till's ``Authorization`` header."""
+    settings = ServerSettings(
+        database_url=url,
+        secret_key=SECRET,
+        argon2_time_cost=1,
+        argon2_memory_kib=8,
+        argon2_parallelism=1,
+    )
+    ctx = AppContext(settings=settings, db=Database(url))
+    try:
+        company = await create_company(
+            ctx,
+            None,
+            CompanyCreate(
+                name="Bench HTTP",
+                slug="bench-http",
+                admin=AdminCreate(full_name="Bench admin", email=ADMIN, password=PASSWORD),
+            ),
+        )
+    finally:
+        await ctx.db.dispose()
+    tokens = await client.post("/api/v1/auth/login", json={"email": ADMIN, "password": PASSWORD})
+    auth = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    made = await client.post(
+        "/api/v1/stores", json={"code": "H1", "name": "Hot store", "state_code": "27"}, headers=auth
+    )
+    if made.status_code != 201:
+        raise SystemExit(f"could not make the store: {made.text}")
+    store, product = uuid.UUID(made.json()["id"]), new_id()
+    code = await client.post(f"/api/v1/stores/{store}/enrolment-codes", headers=auth)
+    enrolled = await client.post("/api/v1/terminals/enrol", json={"code": code.json()["code"]})
+    if enrolled.status_code != 201:
+        raise SystemExit(f"could not enrol a till: {enrolled.text}")
+    till = {"Authorization": f"Bearer {enrolled.json()['credential']}"}
+    conn = await connect(url)
+    try:
+        await conn.execute(
+            "INSERT INTO products (company_id, id, sku, name, hsn_code, unit, "
+            "price_includes_tax, active, version, updated_at) "
+            "VALUES ($1, $2, 'HOT', 'Hot product', '1905', 'pcs', true, true, 1, $3)",
+            company.id,
+            product,
+            T0,
+        )
+        await conn.execute(
+            "INSERT INTO stock_levels (company_id, store_id, product_id, on_hand, reserved, "
+            "updated_at) VALUES ($1, $2, $3, $4, 0, $5)",
+            company.id,
+            store,
+            product,
+            Decimal(HOT_STOCK),
+            T0,
+        )
+    finally:
+        await conn.close()
+    return Bench(url, company.id, store, [product]), till
+
+
+async def over_http(
+    url: str, count: int, rounds: int
+) -> list[tuple[int, float, float, float, int, float]]:
+    """(in flight, res/s, p50 ms, p99 ms, deadlocks, bare UPDATE/s): hot holds over HTTP."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "GALLA_SECRET_KEY": SECRET,
+        "GALLA_PORT": str(port),
+        "GALLA_ARGON2_TIME_COST": "1",
+        "GALLA_ARGON2_MEMORY_KIB": "8",
+        "GALLA_ARGON2_PARALLELISM": "1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sync_server.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    rows = []
+    try:
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
+        ) as client:
+            for _ in range(200):
+                try:
+                    if (await client.get("/health")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+            bench, auth = await http_world(url, client)
+
+            async def post(body: ReservationCreate) -> None:
+                answer = await client.post(
+                    "/api/v1/reservations",
+                    content=msgspec.json.encode(body),
+                    headers={**auth, "Content-Type": "application/json"},
+                )
+                if answer.status_code != 201:
+                    raise SystemExit(f"reservation refused: {answer.text}")
+
+            await post(bench.body(bench.products))  # warm the server's pool
+            for in_flight in (8, 32):
+                rates, p50s, p99s, floors = [], [], [], []
+                before = await deadlocks(url)
+                for _ in range(rounds):
+                    bodies = bench.bodies("hot", count)
+                    rate, latencies = await drive([lambda b=b: post(b) for b in bodies], in_flight)
+                    rates.append(rate)
+                    p50s.append(percentile(latencies, 0.5) * 1000)
+                    p99s.append(percentile(latencies, 0.99) * 1000)
+                    floors.append(await bench.baseline("hot", count, in_flight))
+                await asyncio.sleep(1.2)  # the server's backends flush their statistics
+                rows.append(
+                    (
+                        in_flight,
+                        statistics.median(rates),
+                        statistics.median(p50s),
+                        statistics.median(p99s),
+                        await deadlocks(url) - before,
+                        statistics.median(floors),
+                    )
+                )
+    finally:
+        server.terminate()
+        server.wait(10)
+    return rows
+
+
 async def run(args: argparse.Namespace, url: str) -> None:
     company, store, products = await seed(url)
     bench = Bench(url, company, store, products)
@@ -346,6 +496,12 @@ async def run(args: argparse.Namespace, url: str) -> None:
                 f"{statistics.median(p99s):>8.2f} {dead_here:>9} {floor:>14.0f} "
                 f"{rate / floor:>6.2f}"
             )
+    for in_flight, rate, p50, p99, dead, floor in await over_http(url, args.count, args.rounds):
+        total_deadlocks += dead
+        print(
+            f"{'hot HTTP':<11} {in_flight:>9} {rate:>9.0f} {p50:>8.2f} {p99:>8.2f} "
+            f"{dead:>9} {floor:>14.0f} {rate / floor:>6.2f}"
+        )
     seconds, floors, counts = [], [], []
     for _ in range(args.rounds):
         took, floor, cleaned = await bench.cleanup(args.expired)
