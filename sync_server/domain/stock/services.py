@@ -23,7 +23,9 @@ one hot product. Expiry is then enforced where availability is read:
   ``expired`` and gives their counted quantity back, in batches.
 
 Locks, always in this order, so nothing deadlocks: a reservation's own row, then level rows in
-(company, store, product) order, then reservation lines. A line is only flipped while its
+(company, store, product) order, then reservation lines (``stock_reserve`` inserts a new
+reservation's lines before its takes: rows nobody else can lock yet, and the hot level row is
+then locked last, for the shortest time). A line is only flipped while its
 level row is locked, so the counter and the lines never disagree.
 """
 
