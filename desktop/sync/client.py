@@ -45,6 +45,7 @@ from shared.protocol import PullPage, PushAck, PushBatch, decode, encode
 
 __all__ = (
     "Enrolment",
+    "FetchedPage",
     "ReservationAnswer",
     "StockAnswer",
     "StockConflict",
@@ -59,6 +60,34 @@ AVAILABILITY_PATH = "/api/v1/stock/availability"
 RESERVATIONS_PATH = "/api/v1/reservations"
 #: Push bodies at least this large are sent gzip-compressed (the server inflates them).
 GZIP_MIN_BYTES = 4096
+
+
+class _PagePeek(msgspec.Struct):
+    """Where a pull page leads, read without building its changes (unknown fields skipped)."""
+
+    next_cursor: str
+    has_more: bool
+
+
+_PEEK = msgspec.json.Decoder(_PagePeek)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """A pull page as it came over the wire, not decoded yet (:meth:`SyncClient.fetch_page`).
+
+    Attributes:
+        body: the page's JSON.
+        wire: bytes on the wire (compressed).
+        next_cursor: its ``next_cursor``, read ahead so the next page can be asked for while
+            this one is decoded strictly.
+        has_more: its ``has_more``, read the same way.
+    """
+
+    body: bytes
+    wire: int
+    next_cursor: str
+    has_more: bool
 
 
 class _Enrolled(msgspec.Struct, kw_only=True):
@@ -311,16 +340,51 @@ class SyncClient:
         Returns:
             The page, and how many bytes came over the wire (compressed) for progress.
         """
+        fetched = self.fetch_page(cursor, limit)
+        return self.decode_page(fetched), fetched.wire
+
+    def fetch_page(self, cursor: str | None, limit: int) -> FetchedPage:
+        """Fetch one page of changes after ``cursor`` without decoding its changes yet.
+
+        Only where the page leads (``next_cursor``, ``has_more``) is read; nothing of it may
+        be applied before :meth:`decode_page` has checked it strictly.
+
+        Raises:
+            SyncUnavailable: the server cannot be reached, or the answer is not a page.
+            TerminalRevoked: the server refuses this till's credential.
+            SyncRefused: the server refused the request.
+        """
         params: dict[str, str | int] = {"limit": limit}
         if cursor is not None:
             params["cursor"] = cursor
         response = self._send("GET", PULL_PATH, params=params, headers=self._auth())
         self._check(response)
-        page: PullPage = self._decode(response, PullPage)
+        body = response.content
+        try:
+            peek = _PEEK.decode(body)
+        except msgspec.MsgspecError as exc:
+            raise SyncUnavailable(f"The server's answer could not be read ({exc}).") from exc
         wire = response.num_bytes_downloaded or int(
-            response.headers.get("Content-Length") or len(response.content)
+            response.headers.get("Content-Length") or len(body)
         )
-        return page, wire
+        return FetchedPage(body, wire, peek.next_cursor, peek.has_more)
+
+    def decode_page(self, fetched: FetchedPage) -> PullPage:
+        """Decode a fetched page strictly (:func:`shared.protocol.decode`).
+
+        Raises:
+            SyncUnavailable: the page breaks the protocol (a proxy mangled it), or its
+                cursor is not the one read ahead.
+        """
+        try:
+            page = decode(fetched.body, PullPage)
+        except GallaError as exc:
+            raise SyncUnavailable(f"The server's answer could not be read ({exc}).") from exc
+        if page.next_cursor != fetched.next_cursor or page.has_more != fetched.has_more:
+            raise SyncUnavailable(
+                "The server's answer could not be read (its cursor is ambiguous)."
+            )
+        return page
 
     # ------------------------------------------------------------------ stock (online only)
     def _stock_check(self, response: httpx.Response) -> None:

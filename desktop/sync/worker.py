@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 from desktop.sync.apply import Applied
@@ -81,6 +81,21 @@ class SyncTransport(Protocol):
 
     def pull(self, cursor: str | None, limit: int) -> tuple[PullPage, int]:
         """Fetch a page and its size on the wire."""
+        ...
+
+
+class TwoStepTransport(SyncTransport, Protocol):
+    """A transport that can fetch a page's bytes and decode them apart (the HTTP client).
+
+    The worker then asks for the next page while the one before is still being decoded.
+    """
+
+    def fetch_page(self, cursor: str | None, limit: int) -> Any:
+        """Fetch a page's bytes, with ``next_cursor``, ``has_more`` and ``wire`` read ahead."""
+        ...
+
+    def decode_page(self, fetched: Any) -> PullPage:
+        """Decode a fetched page strictly."""
         ...
 
 
@@ -355,14 +370,12 @@ class SyncWorker:
         stop: threading.Event,
     ) -> None:
         def hand_over(item: tuple[PullPage, int] | BaseException) -> bool:
-            while not stop.is_set():
-                try:
-                    ahead.put(item, timeout=0.05)
-                    return True
-                except queue.Full:
-                    continue
-            return False
+            return _put(ahead, item, stop)
 
+        transport = self._transport
+        if hasattr(transport, "fetch_page") and hasattr(transport, "decode_page"):
+            self._fetch_and_decode(transport, cursor, ahead, stop)  # type: ignore[arg-type]
+            return
         while not stop.is_set():
             try:
                 page, size = self._transport.pull(cursor, self._page_size)
@@ -372,6 +385,53 @@ class SyncWorker:
             if not hand_over((page, size)) or not page.has_more:
                 return
             cursor = page.next_cursor
+
+    def _fetch_and_decode(
+        self,
+        transport: TwoStepTransport,
+        cursor: str,
+        ahead: queue.Queue[tuple[PullPage, int] | BaseException | None],
+        stop: threading.Event,
+    ) -> None:
+        """Fetch pages on this thread and decode them on another, handing them over in order.
+
+        A page's cursor is read ahead of its strict decoding, so the server is already
+        working on page n+1 while page n is decoded and page n-1 applied. The first error,
+        from either step, is handed over in its place and ends both.
+        """
+        fetched: queue.Queue[Any] = queue.Queue(2)
+
+        def decode_all() -> None:
+            while not stop.is_set():
+                try:
+                    item = fetched.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                if isinstance(item, BaseException):
+                    _put(ahead, item, stop)
+                    return
+                try:
+                    page = transport.decode_page(item)
+                except BaseException as exc:  # handed to the applier, which raises it in order
+                    _put(ahead, exc, stop)
+                    return
+                if not _put(ahead, (page, item.wire), stop) or not page.has_more:
+                    return
+
+        decoder = threading.Thread(target=decode_all, name="galla-sync-decode", daemon=True)
+        decoder.start()
+        try:
+            while not stop.is_set():
+                try:
+                    item = transport.fetch_page(cursor, self._page_size)
+                except BaseException as exc:
+                    _put(fetched, exc, stop)
+                    return
+                if not _put(fetched, item, stop) or not item.has_more:
+                    return
+                cursor = item.next_cursor
+        finally:
+            decoder.join()
 
     def run_once(self) -> Cycle:
         """One push-pull-reprice cycle; errors are caught, recorded and returned."""
@@ -465,3 +525,14 @@ class SyncWorker:
                 break
             self._wake.wait(timeout=max(0.0, wait))
             self._wake.clear()
+
+
+def _put(target: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
+    """Put ``item`` on a bounded queue unless ``stop`` is set first; whether it was put."""
+    while not stop.is_set():
+        try:
+            target.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -215,3 +216,21 @@ def test_a_large_push_goes_gzip_compressed_and_a_small_one_plain() -> None:
     assert "content-encoding" not in seen[0].headers
     assert seen[1].headers["content-encoding"] == "gzip"
     assert len(seen[1].content) < len(gzip.decompress(seen[1].content)) / 5
+
+
+def test_a_fetched_page_is_read_ahead_for_its_cursor_then_decoded_strictly() -> None:
+    page = f.page([f.product("marie")], "c9", more=True)
+    sync = client(lambda _: httpx.Response(200, content=encode(page)))
+    fetched = sync.fetch_page("c8", 50)
+    assert (fetched.next_cursor, fetched.has_more) == ("c9", True)
+    assert sync.decode_page(fetched) == page
+    # a page whose cursor reads one way ahead and another way strictly is not trusted
+    with pytest.raises(SyncUnavailable, match="ambiguous"):
+        sync.decode_page(replace(fetched, next_cursor="c10"))
+    # the read-ahead checks nothing but the cursor: the strict decode still refuses a bad change
+    bad = encode(page).replace(b'"version":1', b'"version":0')
+    fetched = client(lambda _: httpx.Response(200, content=bad)).fetch_page(None, 50)
+    with pytest.raises(SyncUnavailable, match="could not be read"):
+        sync.decode_page(fetched)
+    with pytest.raises(SyncUnavailable, match="could not be read"):
+        client(lambda _: httpx.Response(200, json=[])).fetch_page(None, 50)

@@ -7,10 +7,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from desktop.services.ports import AuditDraft
 from desktop.store.sqlite_store import SqliteStore
+from desktop.sync.client import SyncClient
 from desktop.sync.errors import SyncRefused, SyncUnavailable, TerminalRevoked
 from desktop.sync.ledger import Ledger
 from desktop.sync.worker import SyncWorker, backoff_delay
@@ -328,3 +330,45 @@ def test_a_refused_push_still_lets_catalog_changes_in(store: SqliteStore, enroll
     assert cycle.pages == 1
     assert store.find_by_code("MARIE") is not None
     assert store.outbox_stats().pending == 1
+
+
+def test_the_http_client_fetches_ahead_while_pages_decode_and_a_bad_page_stops_in_order(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    pages = {
+        None: f.page([f.product("marie"), f.price("marie", 3000)], "c1", more=True),
+        "c1": f.page([f.product("oreo"), f.price("oreo", 2000)], "c2", more=True),
+        "c2": f.page([f.product("jimjam"), f.price("jimjam", 4000)], "c3", more=True),
+        "c3": f.page([f.product("bourbon"), f.price("bourbon", 1000)], "c4"),
+    }
+    bodies = {cursor: encode(page) for cursor, page in pages.items()}
+    # the third page breaks the protocol (version 0) but reads fine for its cursor
+    good_c2 = bodies["c2"]
+    bodies["c2"] = good_c2.replace(b'"version":1', b'"version":0', 1)
+    asked: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        asked.append(cursor)
+        return httpx.Response(200, content=bodies[cursor])
+
+    client = SyncClient("http://sync.test", "gtc.x", transport=httpx.MockTransport(handler))
+    cycle = worker(enrolled, client).run_once()  # type: ignore[arg-type]
+    assert isinstance(cycle.error, SyncUnavailable)
+    assert "version" in str(cycle.error)
+    assert enrolled.cursor() == "c2"  # the pages before the bad one, each with its cursor
+    assert enrolled.catalog_pending()
+    assert "c3" in asked or asked[-1] == "c2"  # the next page may have been asked for ahead
+
+    bodies["c2"] = good_c2
+    asked.clear()
+    cycle = worker(enrolled, client).run_once()  # type: ignore[arg-type]
+    assert cycle.error is None
+    assert asked == ["c2", "c3"]
+    assert enrolled.cursor() == "c4"
+    assert enrolled.catalog_ready()
+    codes = {"MARIE": 3000, "OREO": 2000, "JIMJAM": 4000, "BOURBON": 1000}
+    for code, paise in codes.items():
+        item = store.find_by_code(code)
+        assert item is not None
+        assert item.unit_price.paise == paise
