@@ -161,22 +161,31 @@ def _split(
     Each returned change comes as ``(key, change)``, ``key`` being its entity id as text.
     """
     # within one page an entity may change twice; only its newest version matters
-    newest: dict[str, Any] = {}
-    for key, change in zip(_texts([c.entity_id for c in changes]), changes, strict=True):
-        kept = newest.get(key)
-        if kept is None or change.version > kept.version:
-            newest[key] = change
+    keys = _texts([c.entity_id for c in changes])
+    newest: dict[str, Any] = dict(zip(keys, changes, strict=True))
+    if len(newest) != len(changes):  # some entity repeats: keep its highest version
+        newest = {}
+        for key, change in zip(keys, changes, strict=True):
+            kept = newest.get(key)
+            if kept is None or change.version > kept.version:
+                newest[key] = change
     ids = list(newest)
     dead = _tombstones(conn, entity, ids)
     current: dict[str, int] = {}
-    if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:  # noqa: S608
-        for part in _chunks(ids):
-            marks = ",".join("?" * len(part))
-            for row in conn.execute(
-                f"SELECT entity_id, version FROM {table} WHERE entity_id IN ({marks})",  # noqa: S608
-                tuple(part),
-            ):
-                current[row[0]] = row[1]
+    if ids and conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:  # noqa: S608
+        # one statement for the whole page: the ids go in as one JSON array
+        current = dict(
+            conn.execute(
+                f"SELECT entity_id, version FROM {table}"  # noqa: S608 - fixed table names
+                " WHERE entity_id IN (SELECT value FROM json_each(?))",
+                (msgspec.json.encode(ids).decode(),),
+            ).fetchall()
+        )
+    if not current and not dead:  # none of these is known yet (a first pull): all are new
+        deletes = [(key, c) for key, c in newest.items() if c.op == "delete"]
+        if not deletes:
+            return list(newest.items()), [], 0
+        return [(key, c) for key, c in newest.items() if c.op != "delete"], deletes, 0
     upserts, deletes, stale = [], [], 0
     for key, change in newest.items():
         seen = max(current.get(key, 0), dead.get(key, 0))

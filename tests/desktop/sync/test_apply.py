@@ -358,3 +358,17 @@ def test_enrolling_again_forgets_a_first_pull_under_way(
     )
     assert [i.code for i in store.search("marie")] == ["MARIE"]
     assert store.find_by_code("OREO") is None
+
+
+def test_a_delete_of_an_entity_never_seen_still_buries_it(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    page = [f.delete(f.product("marie"), 2), f.product("oreo"), f.price("oreo", 2000)]
+    applied = enrolled.apply(f.page(page, "c1"), store_id=f.STORE, now=NOW)
+    assert applied.skipped == 0
+    late = enrolled.apply(
+        f.page([f.product("marie"), f.price("marie", 3000)], "c2"), store_id=f.STORE, now=NOW
+    )
+    assert late.skipped == 1  # the product's older upsert arrives after its delete
+    assert store.find_by_code("MARIE") is None
+    assert store.find_by_code("OREO") is not None
