@@ -11,6 +11,12 @@ with the new cursor, so a page is applied completely or not at all. It works in 
    ``tax_rates``; users into ``users`` (manager becomes the till's supervisor role, a user not
    allowed in this store is inactive, a changed PIN hash clears a lockout).
 
+A first pull (a till with no catalog yet) skips step 2 page by page:
+:meth:`~desktop.sync.ledger.Ledger.apply` passes ``project=False`` and, with the last page,
+:func:`project_catalog` builds the sale tables and the search index once from the whole
+mirror, in key order (the same rows per-page projection would build, for less work, and off
+the path where fetching and applying overlap).
+
 Price in force: the store's own price beats the company-wide one, the later
 ``effective_from`` beats the earlier, and only a span containing "now" counts; a product with
 no price in force cannot be sold (``active = 0``). A span that opens or closes later leaves
