@@ -18,6 +18,7 @@ the newest row per job (:func:`job_states`) and may run the reservation cleanup 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -223,20 +224,31 @@ async def _claim_and_run(
     if claimed is None:
         return None
     began = time.perf_counter()
+
+    async def finish(status: str, result: dict[str, Any]) -> tuple[datetime, int]:
+        duration_ms = round((time.perf_counter() - began) * 1000)
+        finished = ctx.clock()
+        async with ctx.db.platform() as session:
+            conn = await driver_connection(session)
+            await conn.execute(
+                _FINISH, run_id, status, finished, duration_ms, msgspec.json.encode(result).decode()
+            )
+        return finished, duration_ms
+
     try:
         result = await spec.work(ctx, started, company_id)
         status = "ok"
+    except asyncio.CancelledError:
+        # the server is stopping mid-run: say so, rather than leave the run "running"
+        await asyncio.shield(
+            finish("failed", {"error": "interrupted: the server stopped during the run"})
+        )
+        raise
     except Exception as exc:  # a job's failure is recorded for the admins, never raised
         _log.exception("job %s failed", spec.name)
         result = {"error": f"{type(exc).__name__}: {exc}"}
         status = "failed"
-    duration_ms = round((time.perf_counter() - began) * 1000)
-    finished = ctx.clock()
-    async with ctx.db.platform() as session:
-        conn = await driver_connection(session)
-        await conn.execute(
-            _FINISH, run_id, status, finished, duration_ms, msgspec.json.encode(result).decode()
-        )
+    finished, duration_ms = await finish(status, result)
     return JobRunView(
         id=run_id,
         trigger=trigger,

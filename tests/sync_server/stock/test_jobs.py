@@ -96,6 +96,28 @@ async def test_a_failing_job_is_recorded_as_failed(
     assert stored.duration_ms is not None
 
 
+async def test_a_run_cut_off_by_a_stopping_server_is_recorded_as_failed(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = asyncio.Event()
+
+    async def slow(*_: Any) -> dict[str, Any]:
+        started.set()
+        await asyncio.sleep(60)
+        return {}
+
+    monkeypatch.setitem(JOBS, "slow", JobSpec("slow", "takes long", slow, lambda s: 60))
+    task = asyncio.create_task(run_job(server.ctx, "slow", tick=TICK))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    [stored] = await runs(server, "slow")
+    assert stored.status == "failed"
+    assert "interrupted" in stored.result["error"]
+    assert stored.finished_at is not None
+
+
 async def test_the_cleanup_job_settles_expired_reservations(shop: Shop, clock: FakeClock) -> None:
     await shop.stock(0, 10)
     await shop.reserve([(0, 3)], ttl_seconds=60)
