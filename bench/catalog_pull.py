@@ -25,19 +25,21 @@ import gzip
 import io
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
-from _support import connect, free_port, percentile, scratch_database
+from _support import (
+    connect,
+    percentile,
+    scratch_database,
+    server_process,
+    wait_until_healthy,
+)
 
 from shared.barcode import gs1_check_digit
 from shared.protocol import PullPage, decode
 
-ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-key-0123456789abcdef"
 ADMIN = "admin@pullbench.example"
 PASSWORD = "bench password 1"
@@ -205,32 +207,9 @@ async def bench(args: argparse.Namespace, url: str) -> None:
         f"changes) through the import writer in {seed_seconds:.1f} s",
         flush=True,
     )
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "GALLA_SECRET_KEY": SECRET,
-        "GALLA_PORT": str(port),
-        "GALLA_ARGON2_TIME_COST": "1",
-        "GALLA_ARGON2_MEMORY_KIB": "8",
-        "GALLA_ARGON2_PARALLELISM": "1",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sync_server.cli", "serve"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-            for _ in range(400):
-                try:
-                    if (await client.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
+    with server_process(url, SECRET) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+            await wait_until_healthy(client)
             auth = await enrol(client, store)
             await full_pull(client, auth, "gzip")  # warm up caches and the connection
             runs: dict[str, list[tuple[float, list[float], int, int, list[bytes]]]] = {}
@@ -285,9 +264,6 @@ async def bench(args: argparse.Namespace, url: str) -> None:
             "CPUs (server, client and PostgreSQL share them)"
         )
         print("target: a fresh till pulls 100k items in <= 2 s on loopback (server share above)")
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def main() -> None:

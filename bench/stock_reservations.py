@@ -34,11 +34,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -48,7 +45,13 @@ from decimal import Decimal
 import asyncpg
 import httpx
 import msgspec
-from _support import connect, free_port, percentile, scratch_database
+from _support import (
+    connect,
+    percentile,
+    scratch_database,
+    server_process,
+    wait_until_healthy,
+)
 
 from sync_server.db.embedded import asyncpg_connect_args
 from sync_server.db.session import Database
@@ -399,35 +402,11 @@ async def over_http(
     url: str, count: int, rounds: int
 ) -> list[tuple[int, float, float, float, int, float]]:
     """(in flight, res/s, p50 ms, p99 ms, deadlocks, bare UPDATE/s): hot holds over HTTP."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "GALLA_SECRET_KEY": SECRET,
-        "GALLA_PORT": str(port),
-        "GALLA_ARGON2_TIME_COST": "1",
-        "GALLA_ARGON2_MEMORY_KIB": "8",
-        "GALLA_ARGON2_PARALLELISM": "1",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sync_server.cli", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     rows = []
-    try:
+    with server_process(url, SECRET) as base:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
-        ) as client:
-            for _ in range(200):
-                try:
-                    if (await client.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+            await wait_until_healthy(client)
             bench, auth = await http_world(url, client)
 
             async def post(body: ReservationCreate) -> None:
@@ -461,9 +440,6 @@ async def over_http(
                         statistics.median(floors),
                     )
                 )
-    finally:
-        server.terminate()
-        server.wait(10)
     return rows
 
 

@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
-from _support import connect, free_port, percentile, scratch_database
+from _support import (
+    connect,
+    percentile,
+    scratch_database,
+    server_process,
+    wait_until_healthy,
+)
 
 from shared.protocol import (
     PROTOCOL_VERSION,
@@ -44,7 +46,6 @@ from shared.protocol import (
 )
 from sync_server.lib.ids import new_id
 
-ROOT = Path(__file__).resolve().parents[1]
 RATES = (Decimal(18), Decimal(12), Decimal(5), Decimal(28))
 T0 = datetime(2026, 7, 1, 4, 0, tzinfo=UTC)
 SECRET = "bench-secret-key-0123456789abcdef"
@@ -494,34 +495,10 @@ def _order(table: str, existing: list[str]) -> list[str]:
 
 # ------------------------------------------------------------------ main
 async def bench(args: argparse.Namespace, url: str) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "GALLA_SECRET_KEY": SECRET,
-        "GALLA_PORT": str(port),
-        "GALLA_ARGON2_TIME_COST": "1",
-        "GALLA_ARGON2_MEMORY_KIB": "8",
-        "GALLA_ARGON2_PARALLELISM": "1",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sync_server.cli", "serve"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with server_process(url, SECRET) as base:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-            for _ in range(200):
-                try:
-                    if (await client.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
+            await wait_until_healthy(client)
             company, store, auth = await company_and_store(url, client)
             catalog = await seed(url, company, store, args.products)
             tills = [Till(await enrol(client, store, auth), f"B1T{n:02d}") for n in range(16)]
@@ -561,9 +538,6 @@ async def bench(args: argparse.Namespace, url: str) -> None:
             f" {copy_seconds * 1000:.0f} ms for the rows of the 4-in-flight run)"
         )
         print("\ntargets: >= 20,000 events/s and p99 <= 30 ms at 4 in flight; replay >= fresh")
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 async def company_and_store(
