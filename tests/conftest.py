@@ -84,3 +84,37 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
         run_async(
             lambda: _admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         )
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_admin_url: str) -> Iterator[str]:
+    """Name of a database migrated to head once per run, copied for each test that needs one."""
+    from sync_server.db.embedded import with_database
+    from sync_server.db.migrate import upgrade
+
+    name = f"galla_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    run_async(lambda: _admin_execute(pg_admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        run_async(lambda: upgrade(with_database(pg_admin_url, name)))
+        yield name
+    finally:
+        run_async(
+            lambda: _admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+
+
+@pytest.fixture
+def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
+    """A libpq URL of a fresh database at the head migration (a template copy), dropped after."""
+    from sync_server.db.embedded import with_database
+
+    name = f"galla_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    run_async(
+        lambda: _admin_execute(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    )
+    try:
+        yield with_database(pg_admin_url, name)
+    finally:
+        run_async(
+            lambda: _admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )

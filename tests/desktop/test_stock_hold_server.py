@@ -29,9 +29,7 @@ from tests.e2e.harness import Admin, LiveServer, TillHandle
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-# the harness's fixtures, reused as they are (tests/e2e/conftest.py does not reach here)
-template_db = e2e.template_db
-db_url = e2e.db_url
+# the harness's fixtures, reused as they are (template_db and db_url come from tests/conftest.py)
 live_server = e2e.live_server
 admin = e2e.admin
 

@@ -6,9 +6,8 @@ The schema is migrated once per run into a template database; each test gets its
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +15,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from sync_server.app import create_app
-from sync_server.db.embedded import with_database
-from sync_server.db.migrate import upgrade
 from sync_server.db.session import Database
 from sync_server.domain.accounts.services import create_platform_admin
 from sync_server.domain.companies.schemas import AdminCreate, CompanyCreate
@@ -25,39 +22,9 @@ from sync_server.domain.companies.services import create_company
 from sync_server.lib.clock import FakeClock
 from sync_server.lib.context import AppContext
 from sync_server.settings import ServerSettings
-from tests.conftest import _admin_execute, run_async
 
 PASSWORD = "correct horse battery"
 CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
-
-
-@pytest.fixture(scope="session")
-def template_db(pg_admin_url: str) -> Iterator[str]:
-    """Name of a database migrated to head, copied for each test."""
-    name = f"galla_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    run_async(lambda: _admin_execute(pg_admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        run_async(lambda: upgrade(with_database(pg_admin_url, name)))
-        yield name
-    finally:
-        run_async(
-            lambda: _admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
-
-
-@pytest.fixture
-def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
-    """A libpq URL of a fresh database at the head migration, dropped after the test."""
-    name = f"galla_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    run_async(
-        lambda: _admin_execute(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    )
-    try:
-        yield with_database(pg_admin_url, name)
-    finally:
-        run_async(
-            lambda: _admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
 
 
 @pytest.fixture
