@@ -108,6 +108,9 @@ async def seed(
             records=level_rows,
             columns=["company_id", "store_id", "product_id", "on_hand", "reserved", "updated_at"],
         )
+        # a catalog that has been there a while has planner statistics (autovacuum gathers
+        # them within a minute of an import); a never-analysed table gets pathological plans
+        await conn.execute("ANALYZE products, prices, stock_levels")
         return catalog
     finally:
         await conn.close()

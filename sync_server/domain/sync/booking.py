@@ -3,10 +3,11 @@
 :func:`book` runs inside the push transaction, after the events were claimed in
 ``applied_events`` (so it only ever sees events new to the server) and before the terminal's
 state is updated. Everything is set-based: a fixed number of statements per kind of event,
-whatever the batch size, each one ``INSERT ... SELECT FROM unnest(...)`` over arrays. Stock
-goes through :func:`~sync_server.domain.stock.ledger.apply_movements`, once per batch, which
-locks the levels in one fixed order; that is the only row lock a booking takes before the
-terminal row, so concurrent pushes never deadlock.
+whatever the batch size, each one ``INSERT ... SELECT`` over the rows as one JSON parameter
+(:mod:`sync_server.db.bulk`). Stock goes through
+:func:`~sync_server.domain.stock.ledger.apply_movements`, once per batch, which locks the
+levels in one fixed order; that is the only row lock a booking takes before the terminal row,
+so concurrent pushes never deadlock.
 
 Facts are booked as the till recorded them. What does not fit the server's view (a
 superseded price, a closed shift, a used invoice number, stock below zero) is recorded as a
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -39,6 +40,7 @@ from shared.protocol.events import (
     StockCounted,
     audit_hash,
 )
+from sync_server.db.bulk import json_rows, json_table
 from sync_server.domain.stock.ledger import Count, Movement, apply_movements
 from sync_server.domain.sync.findings import Finding, jsonb
 
@@ -123,7 +125,7 @@ async def book(
     stock.counts = _counts_in_order(by_kind[StockCounted], stock)
     if stock.movements or stock.counts:
         changes = await apply_movements(
-            session, company_id, stock.movements, stock.counts, recorded_at=now
+            session, company_id, stock.movements, stock.counts, recorded_at=now, ids_checked=True
         )
         for change in changes:
             if change.on_hand_after < 0 and change.delta < 0:
@@ -188,25 +190,16 @@ class _Ctx:
     stock: _Stock
 
 
-def _columns(rows: Iterable[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Turn rows into one list per column, the shape ``unnest`` wants."""
-    cols: list[list[Any]] = [[] for _ in range(width)]
-    for row in rows:
-        for col, value in zip(cols, row, strict=True):
-            col.append(value)
-    return cols
-
-
 # ------------------------------------------------------------------ shifts
 _SHIFT_OPEN = """
 INSERT INTO shifts (company_id, id, store_id, terminal_id, opened_by, opened_at,
                     opening_float_paise)
 SELECT $1, s.id, $2, $3, s.by, s.at, s.float
-FROM unnest($4::uuid[], $5::uuid[], $6::timestamptz[], $7::bigint[]) AS s(id, by, at, float)
+FROM {rows} AS s
 ON CONFLICT (company_id, id) DO UPDATE
 SET opened_by = EXCLUDED.opened_by, opened_at = EXCLUDED.opened_at,
     opening_float_paise = EXCLUDED.opening_float_paise
-"""
+""".format(rows=json_table("$4", "id uuid, by uuid, at timestamptz, float bigint"))
 
 
 async def _shifts_opened(ctx: _Ctx, events: list[Event]) -> None:
@@ -218,7 +211,7 @@ async def _shifts_opened(ctx: _Ctx, events: list[Event]) -> None:
         assert isinstance(p, ShiftOpened)
         rows.append((p.shift_id, p.cashier_id, e.occurred_at, p.opening_float_paise))
     await ctx.conn.execute(
-        _SHIFT_OPEN, ctx.company_id, ctx.store_id, ctx.terminal_id, *_columns(rows, 4)
+        _SHIFT_OPEN, ctx.company_id, ctx.store_id, ctx.terminal_id, json_rows(rows)
     )
 
 
@@ -227,16 +220,20 @@ INSERT INTO shifts (company_id, id, store_id, terminal_id, closed_at, closed_by,
                     expected_cash_paise, counted_cash_paise, over_short_paise, totals,
                     close_received_at)
 SELECT $1, s.id, $2, $3, s.at, s.by, s.z, s.expected, s.counted, s.over, s.totals, $4
-FROM unnest($5::uuid[], $6::timestamptz[], $7::uuid[], $8::int[], $9::bigint[], $10::bigint[],
-            $11::bigint[], $12::jsonb[])
-     AS s(id, at, by, z, expected, counted, over, totals)
+FROM {rows} AS s
 ON CONFLICT (company_id, id) DO UPDATE
 SET closed_at = EXCLUDED.closed_at, closed_by = EXCLUDED.closed_by,
     z_number = EXCLUDED.z_number, expected_cash_paise = EXCLUDED.expected_cash_paise,
     counted_cash_paise = EXCLUDED.counted_cash_paise,
     over_short_paise = EXCLUDED.over_short_paise, totals = EXCLUDED.totals,
     close_received_at = EXCLUDED.close_received_at
-"""
+""".format(
+    rows=json_table(
+        "$5",
+        "id uuid, at timestamptz, by uuid, z int, expected bigint, counted bigint, over bigint, "
+        "totals jsonb",
+    )
+)
 
 
 async def _shifts_closed(ctx: _Ctx, events: list[Event]) -> None:
@@ -246,9 +243,7 @@ async def _shifts_closed(ctx: _Ctx, events: list[Event]) -> None:
     for e in events:
         p = e.payload
         assert isinstance(p, ShiftClosed)
-        totals = msgspec.json.encode(
-            {"totals": p.totals, "counted": p.counted, "supervisor_id": p.supervisor_id}
-        ).decode()
+        totals = {"totals": p.totals, "counted": p.counted, "supervisor_id": p.supervisor_id}
         rows.append(
             (
                 p.shift_id,
@@ -262,7 +257,7 @@ async def _shifts_closed(ctx: _Ctx, events: list[Event]) -> None:
             )
         )
     await ctx.conn.execute(
-        _SHIFT_CLOSE, ctx.company_id, ctx.store_id, ctx.terminal_id, ctx.now, *_columns(rows, 8)
+        _SHIFT_CLOSE, ctx.company_id, ctx.store_id, ctx.terminal_id, ctx.now, json_rows(rows)
     )
 
 
@@ -319,34 +314,46 @@ INSERT INTO sales (company_id, id, event_id, store_id, terminal_id, shift_id, ca
     flags)
 SELECT $1, s.id, s.event_id, $2, $3, s.shift_id, s.cashier_id, s.invoice, s.fy, s.at, $4,
     s.phone, s.gstin, s.name, s.pos, s.inter, s.bill_discount, s.taxable, s.cgst, s.sgst,
-    s.igst, s.cess, s.cgst + s.sgst + s.igst + s.cess, s.round_off, s.total, '{}'
-FROM unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::text[],
-            $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[],
-            $16::bool[], $17::bigint[], $18::bigint[], $19::bigint[], $20::bigint[],
-            $21::bigint[], $22::bigint[], $23::bigint[], $24::bigint[])
-     AS s(id, event_id, shift_id, cashier_id, invoice, fy, at, phone, gstin, name, pos, inter,
-          bill_discount, taxable, cgst, sgst, igst, cess, round_off, total)
+    s.igst, s.cess, s.cgst + s.sgst + s.igst + s.cess, s.round_off, s.total, '{{}}'
+FROM {rows} AS s
 ON CONFLICT (company_id, id) DO NOTHING
 RETURNING id
-"""
+""".format(
+    rows=json_table(
+        "$5",
+        "id uuid, event_id uuid, shift_id uuid, cashier_id uuid, invoice text, fy text, "
+        "at timestamptz, phone text, gstin text, name text, pos text, inter bool, "
+        "bill_discount bigint, taxable bigint, cgst bigint, sgst bigint, igst bigint, "
+        "cess bigint, round_off bigint, total bigint",
+    )
+)
 
 _LINES = """
 INSERT INTO sale_lines (company_id, sale_id, line_no, product_id, barcode, description,
     hsn_code, gst_rate, cess_rate, quantity, unit_price_paise, price_includes_tax, price_id,
     price_version, price_override_by, discount_paise, bill_discount_paise, taxable_paise,
     cgst_paise, sgst_paise, igst_paise, cess_paise, total_paise)
-SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::text[],
-    $7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::bigint[], $12::bool[],
-    $13::uuid[], $14::int[], $15::uuid[], $16::bigint[], $17::bigint[], $18::bigint[],
-    $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[])
-"""
+SELECT $1, l.* FROM {rows} AS l
+""".format(
+    rows=json_table(
+        "$2",
+        "sale_id uuid, line_no int, product_id uuid, barcode text, description text, "
+        "hsn_code text, gst_rate numeric, cess_rate numeric, quantity numeric, "
+        "unit_price bigint, price_includes_tax bool, price_id uuid, price_version int, "
+        "override_by uuid, discount bigint, bill_discount bigint, taxable bigint, cgst bigint, "
+        "sgst bigint, igst bigint, cess bigint, total bigint",
+    )
+)
 
 _PAYMENTS = """
 INSERT INTO payments (company_id, sale_id, line_no, method, amount_paise, change_given_paise,
                       reference)
-SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::text[], $5::bigint[], $6::bigint[],
-                         $7::text[])
-"""
+SELECT $1, p.* FROM {rows} AS p
+""".format(
+    rows=json_table(
+        "$2", "sale_id uuid, line_no int, method text, amount bigint, change bigint, ref text"
+    )
+)
 
 
 async def _sales(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int]) -> None:
@@ -383,7 +390,7 @@ async def _sales(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int]) -
     inserted = {
         r["id"]
         for r in await ctx.conn.fetch(
-            _SALES, ctx.company_id, ctx.store_id, ctx.terminal_id, ctx.now, *_columns(rows, 20)
+            _SALES, ctx.company_id, ctx.store_id, ctx.terminal_id, ctx.now, json_rows(rows)
         )
     }
     fresh: list[Event] = []
@@ -447,9 +454,9 @@ async def _sales(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int]) -
                 )
             )
     if lines:
-        await ctx.conn.execute(_LINES, ctx.company_id, *_columns(lines, 22))
+        await ctx.conn.execute(_LINES, ctx.company_id, json_rows(lines))
     if payments:
-        await ctx.conn.execute(_PAYMENTS, ctx.company_id, *_columns(payments, 6))
+        await ctx.conn.execute(_PAYMENTS, ctx.company_id, json_rows(payments))
     flags: dict[uuid.UUID, set[str]] = defaultdict(set)
     for sale_id in await _superseded_prices(ctx, fresh):
         flags[sale_id].add("superseded_price")
@@ -466,18 +473,19 @@ async def _sales(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int]) -
     await _heal_voids_before_sale(ctx, fresh)
 
 
+_FLAG_ROWS = json_table("$2", "id uuid, flags text")
+
+
 async def _flag(ctx: _Ctx, table: str, flags: dict[uuid.UUID, set[str]]) -> None:
     if not flags:
         return
-    ids = list(flags)
     await ctx.conn.execute(
         f"UPDATE {table} t SET flags = f.flags FROM ("  # noqa: S608 - table is a constant
         "  SELECT id, string_to_array(flags, ',')::varchar(40)[] AS flags"
-        "  FROM unnest($2::uuid[], $3::text[]) AS u(id, flags)) f "
+        f"  FROM {_FLAG_ROWS} AS u) f "
         "WHERE t.company_id = $1 AND t.id = f.id",
         ctx.company_id,
-        ids,
-        [",".join(sorted(flags[i])) for i in ids],
+        json_rows([(i, ",".join(sorted(names))) for i, names in flags.items()]),
     )
 
 
@@ -633,21 +641,22 @@ async def _voids(ctx: _Ctx, events: list[Event]) -> None:
     await _apply_voids(ctx, [(e, e.payload) for e in ready])  # type: ignore[misc]
 
 
+_VOID_ROWS = json_table("$2", "id uuid, at timestamptz, by uuid, sup uuid, reason text")
+
+
 async def _apply_voids(ctx: _Ctx, voids: Sequence[tuple[Event, SaleVoided]]) -> None:
     """Mark sales voided (once) and put their stock back."""
     if not voids:
         return
     rows = await ctx.conn.fetch(
-        "UPDATE sales s SET voided_at = v.at, voided_by = v.by, void_approved_by = v.sup, "
+        "UPDATE sales s SET voided_at = v.at, voided_by = v.by, void_approved_by = v.sup, "  # noqa: S608 - a bulk.json_table constant
         "  void_reason = v.reason "
-        "FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::text[]) "
-        "  AS v(id, at, by, sup, reason) "
+        f"FROM {_VOID_ROWS} AS v "
         "WHERE s.company_id = $1 AND s.id = v.id AND s.voided_at IS NULL "
         "RETURNING s.id",
         ctx.company_id,
-        *_columns(
-            ((v.sale_id, e.occurred_at, v.cashier_id, v.supervisor_id, v.reason) for e, v in voids),
-            5,
+        json_rows(
+            [(v.sale_id, e.occurred_at, v.cashier_id, v.supervisor_id, v.reason) for e, v in voids]
         ),
     )
     voided = {r["id"] for r in rows}
@@ -699,31 +708,42 @@ INSERT INTO credit_notes (company_id, id, event_id, store_id, terminal_id, shift
     tax_paise, round_off_paise, total_paise, flags, occurred_at, received_at)
 SELECT $1, r.id, r.event_id, $2, $3, r.shift_id, r.cashier_id, r.sup, r.sale_id, r.original,
     r.number, r.fy, r.reason, r.inter, r.taxable, r.cgst, r.sgst, r.igst, r.cess,
-    r.cgst + r.sgst + r.igst + r.cess, r.round_off, r.total, '{}', r.at, $4
-FROM unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::uuid[], $10::uuid[],
-            $11::text[], $12::text[], $13::text[], $14::text[], $15::bool[], $16::bigint[],
-            $17::bigint[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[],
-            $22::bigint[], $23::timestamptz[])
-     AS r(id, event_id, shift_id, cashier_id, sup, sale_id, original, number, fy, reason,
-          inter, taxable, cgst, sgst, igst, cess, round_off, total, at)
+    r.cgst + r.sgst + r.igst + r.cess, r.round_off, r.total, '{{}}', r.at, $4
+FROM {rows} AS r
 ON CONFLICT (company_id, id) DO NOTHING
 RETURNING id
-"""
+""".format(
+    rows=json_table(
+        "$5",
+        "id uuid, event_id uuid, shift_id uuid, cashier_id uuid, sup uuid, sale_id uuid, "
+        "original text, number text, fy text, reason text, inter bool, taxable bigint, "
+        "cgst bigint, sgst bigint, igst bigint, cess bigint, round_off bigint, total bigint, "
+        "at timestamptz",
+    )
+)
 
 _CREDIT_NOTE_LINES = """
 INSERT INTO credit_note_lines (company_id, credit_note_id, line_no, sale_id, sale_line_no,
     product_id, hsn_code, gst_rate, cess_rate, quantity, restocked, taxable_paise, cgst_paise,
     sgst_paise, igst_paise, cess_paise, tax_paise, total_paise)
-SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::uuid[], $5::int[], $6::uuid[],
-    $7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::bool[], $12::bigint[],
-    $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[])
-"""
+SELECT $1, l.* FROM {rows} AS l
+""".format(
+    rows=json_table(
+        "$2",
+        "credit_note_id uuid, line_no int, sale_id uuid, sale_line_no int, product_id uuid, "
+        "hsn_code text, gst_rate numeric, cess_rate numeric, quantity numeric, restocked bool, "
+        "taxable bigint, cgst bigint, sgst bigint, igst bigint, cess bigint, tax bigint, "
+        "total bigint",
+    )
+)
 
 _REFUND_TENDERS = """
 INSERT INTO refund_tenders (company_id, credit_note_id, line_no, method, amount_paise,
                             reference)
-SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::text[], $5::bigint[], $6::text[])
-"""
+SELECT $1, t.* FROM {rows} AS t
+""".format(
+    rows=json_table("$2", "credit_note_id uuid, line_no int, method text, amount bigint, ref text")
+)
 
 
 async def _refunds(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int]) -> None:
@@ -764,7 +784,7 @@ async def _refunds(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int])
             ctx.store_id,
             ctx.terminal_id,
             ctx.now,
-            *_columns(rows, 19),
+            json_rows(rows),
         )
     }
     fresh = []
@@ -818,9 +838,9 @@ async def _refunds(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int])
         for n, t in enumerate(r.tenders, start=1):
             tenders.append((r.refund_id, n, t.tender, t.amount_paise, t.reference))
     if lines:
-        await ctx.conn.execute(_CREDIT_NOTE_LINES, ctx.company_id, *_columns(lines, 17))
+        await ctx.conn.execute(_CREDIT_NOTE_LINES, ctx.company_id, json_rows(lines))
     if tenders:
-        await ctx.conn.execute(_REFUND_TENDERS, ctx.company_id, *_columns(tenders, 5))
+        await ctx.conn.execute(_REFUND_TENDERS, ctx.company_id, json_rows(tenders))
     flags: dict[uuid.UUID, set[str]] = defaultdict(set)
     late = await _late_for_shift(
         ctx,
@@ -839,11 +859,15 @@ _CASH = """
 INSERT INTO cash_movements (company_id, id, event_id, terminal_id, shift_id, kind,
     amount_paise, reason, user_id, approved_by, occurred_at)
 SELECT $1, c.id, c.event_id, $2, c.shift_id, c.kind, c.amount, c.reason, c.by, c.sup, c.at
-FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::bigint[], $8::text[],
-            $9::uuid[], $10::uuid[], $11::timestamptz[])
-     AS c(id, event_id, shift_id, kind, amount, reason, by, sup, at)
+FROM {rows} AS c
 ON CONFLICT (company_id, id) DO NOTHING
-"""
+""".format(
+    rows=json_table(
+        "$3",
+        "id uuid, event_id uuid, shift_id uuid, kind text, amount bigint, reason text, by uuid, "
+        "sup uuid, at timestamptz",
+    )
+)
 
 
 async def _cash(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int]) -> None:
@@ -866,7 +890,7 @@ async def _cash(ctx: _Ctx, events: list[Event], closes: dict[uuid.UUID, int]) ->
                 e.occurred_at,
             )
         )
-    await ctx.conn.execute(_CASH, ctx.company_id, ctx.terminal_id, *_columns(rows, 9))
+    await ctx.conn.execute(_CASH, ctx.company_id, ctx.terminal_id, json_rows(rows))
     await _late_for_shift(
         ctx,
         [(e, e.payload.shift_id, "cash_movement", e.payload.movement_id) for e in events],  # type: ignore[union-attr]
@@ -879,10 +903,15 @@ _AUDIT = """
 INSERT INTO audit_events (company_id, id, terminal_id, seq, kind, actor_user_id, payload,
                           prev_hash, hash, occurred_at)
 SELECT $1, a.id, $2, a.seq, a.kind, a.actor, a.payload, a.prev, a.hash, a.at
-FROM unnest($3::uuid[], $4::bigint[], $5::text[], $6::uuid[], $7::jsonb[], $8::text[],
-            $9::text[], $10::timestamptz[]) AS a(id, seq, kind, actor, payload, prev, hash, at)
+FROM {rows} AS a
 ON CONFLICT (company_id, id) DO NOTHING
-"""
+""".format(
+    rows=json_table(
+        "$3",
+        "id uuid, seq bigint, kind text, actor uuid, payload jsonb, prev text, hash text, "
+        "at timestamptz",
+    )
+)
 
 
 async def _audit(ctx: _Ctx, events: list[Event]) -> None:
@@ -898,7 +927,7 @@ async def _audit(ctx: _Ctx, events: list[Event]) -> None:
     for e in events:
         a = e.payload
         assert isinstance(a, AuditRecorded)
-        payload = msgspec.json.encode({"action": a.action, "detail": a.detail}).decode()
+        payload = {"action": a.action, "detail": a.detail}
         rows.append(
             (e.event_id, e.seq, a.action, a.actor_id, payload, a.prev_hash, a.hash, e.occurred_at)
         )
@@ -910,7 +939,7 @@ async def _audit(ctx: _Ctx, events: list[Event]) -> None:
         ctx.terminal_id,
         first,
     )
-    await ctx.conn.execute(_AUDIT, ctx.company_id, ctx.terminal_id, *_columns(rows, 8))
+    await ctx.conn.execute(_AUDIT, ctx.company_id, ctx.terminal_id, json_rows(rows))
     prev_seq, prev_hash = (previous["seq"], previous["hash"]) if previous else (0, None)
     for e in events:
         a = e.payload

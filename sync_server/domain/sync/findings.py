@@ -30,6 +30,7 @@ from typing import Any
 
 import msgspec
 
+from sync_server.db.bulk import json_rows, json_table
 from sync_server.lib.ids import new_id
 
 __all__ = ("KINDS", "Finding", "insert_findings", "jsonb")
@@ -75,9 +76,14 @@ INSERT INTO sync_exceptions
      detail, created_at)
 SELECT $1, f.id, f.kind, 'open', f.entity, f.entity_id, $2, f.store_id,
        ARRAY(SELECT jsonb_array_elements_text(f.events)::uuid), f.detail, $3
-FROM unnest($4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::jsonb[],
-            $10::jsonb[]) AS f(id, kind, entity, entity_id, store_id, events, detail)
-"""
+FROM {rows} AS f
+""".format(
+    rows=json_table(
+        "$4",
+        "id uuid, kind text, entity text, entity_id uuid, store_id uuid, events jsonb, "
+        "detail jsonb",
+    )
+)
 
 
 async def insert_findings(
@@ -90,20 +96,11 @@ async def insert_findings(
     """Write ``findings`` as open sync exceptions in the caller's transaction (one statement)."""
     if not findings:
         return
-    encode = msgspec.json.encode
-    await conn.execute(
-        _INSERT,
-        company_id,
-        terminal_id,
-        now,
-        [new_id() for _ in findings],
-        [f.kind for f in findings],
-        [f.entity for f in findings],
-        [f.entity_id for f in findings],
-        [f.store_id for f in findings],
-        [encode([str(e) for e in f.event_ids]).decode() for f in findings],
-        [encode(f.detail).decode() for f in findings],
-    )
+    rows = [
+        (new_id(), f.kind, f.entity, f.entity_id, f.store_id, f.event_ids, f.detail)
+        for f in findings
+    ]
+    await conn.execute(_INSERT, company_id, terminal_id, now, json_rows(rows))
 
 
 def jsonb(value: Any) -> Any:

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import msgspec
-
 from shared.errors import MessageDecodeError, UnsupportedProtocolVersion
 from shared.protocol import (
     PROTOCOL_VERSION,
@@ -53,6 +51,7 @@ from shared.protocol.events import (
     StockCounted,
 )
 from shared.protocol.messages import AckStatus
+from sync_server.db.bulk import json_rows, json_table
 from sync_server.domain.stock.ledger import driver_connection
 from sync_server.domain.sync.booking import book
 from sync_server.domain.sync.findings import Finding, insert_findings, jsonb
@@ -63,7 +62,7 @@ from sync_server.lib.principal import TerminalPrincipal
 
 __all__ = ("push", "read_batch", "retry_event")
 
-_APPLIED = '{"status":"applied"}'
+_APPLIED = {"status": "applied"}
 
 
 def read_batch(body: bytes, terminal: TerminalPrincipal) -> ReceivedBatch:
@@ -131,7 +130,7 @@ async def _apply(
 ) -> list[EventAck]:
     now = ctx.clock()
     company_id = terminal.company_id
-    async with ctx.db.tenant(company_id) as session:
+    async with ctx.db.tenant(company_id, plan_each_statement=True) as session:
         conn = await driver_connection(session)
         verdicts = await _judge(conn, terminal, events)
         claimable = [v for v in verdicts if v.event_id is not None and v.seq is not None]
@@ -246,10 +245,10 @@ def _products_of(event: Event) -> set[uuid.UUID]:
 _CLAIM = """
 INSERT INTO applied_events (company_id, event_id, terminal_id, seq, kind, ack, applied_at)
 SELECT $1, e.id, $2, e.seq, e.kind, e.ack, $3
-FROM unnest($4::uuid[], $5::bigint[], $6::text[], $7::jsonb[]) AS e(id, seq, kind, ack)
+FROM {rows} AS e
 ON CONFLICT (company_id, event_id) DO NOTHING
 RETURNING event_id
-"""
+""".format(rows=json_table("$4", "id uuid, seq bigint, kind text, ack jsonb"))
 
 
 async def _claim(
@@ -266,15 +265,17 @@ async def _claim(
         company_id,
         terminal_id,
         now,
-        [v.event_id for v in verdicts],
-        [v.seq for v in verdicts],
-        [v.kind or "unknown" for v in verdicts],
-        [
-            _APPLIED
-            if v.reason is None
-            else msgspec.json.encode({"status": "rejected", "reason": v.reason}).decode()
-            for v in verdicts
-        ],
+        json_rows(
+            [
+                (
+                    v.event_id,
+                    v.seq,
+                    v.kind or "unknown",
+                    _APPLIED if v.reason is None else {"status": "rejected", "reason": v.reason},
+                )
+                for v in verdicts
+            ]
+        ),
     )
     return {r["event_id"] for r in rows}
 
@@ -307,10 +308,13 @@ _QUARANTINE = """
 INSERT INTO quarantined_events (company_id, id, terminal_id, event_id, seq, kind, reason, raw,
                                 raw_digest, status, received_at)
 SELECT $1, q.id, $2, q.event_id, q.seq, q.kind, q.reason, q.raw, q.digest, 'open', $3
-FROM unnest($4::uuid[], $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[],
-            $10::text[]) AS q(id, event_id, seq, kind, reason, raw, digest)
+FROM {rows} AS q
 ON CONFLICT (company_id, terminal_id, raw_digest) DO NOTHING
-"""
+""".format(
+    rows=json_table(
+        "$4", "id uuid, event_id uuid, seq bigint, kind text, reason text, raw text, digest text"
+    )
+)
 
 
 async def _quarantine(
@@ -332,13 +336,20 @@ async def _quarantine(
         company_id,
         terminal_id,
         now,
-        [new_id() for _ in rejected],
-        [v.event_id for v in rejected],
-        [v.seq for v in rejected],
-        [v.kind for v in rejected],
-        [v.reason for v in rejected],
-        raws,
-        [hashlib.sha256(raw.encode()).hexdigest() for raw in raws],
+        json_rows(
+            [
+                (
+                    new_id(),
+                    v.event_id,
+                    v.seq,
+                    v.kind,
+                    v.reason,
+                    raw,
+                    hashlib.sha256(raw.encode()).hexdigest(),
+                )
+                for v, raw in zip(rejected, raws, strict=True)
+            ]
+        ),
     )
 
 
