@@ -13,7 +13,8 @@ One batch is one transaction:
    ``(company_id, event_id)`` is what makes delivery exactly-once forever; a concurrent push
    of the same event waits on the row and then finds it claimed. The stored ack is what a
    replay is answered with (``applied`` becomes ``duplicate``; a rejection stays a rejection
-   with its reason).
+   with its reason). The same statement finds any earlier event of the terminal with a new
+   event's seq (a ``seq_reused`` finding).
 4. **Book** the new events (:mod:`.booking`): rows, stock movements, findings.
 5. **Track** the terminal: its contiguous ``seq`` high-water mark (a hole becomes a
    ``seq_gap`` exception, healed when the missing events arrive), and the status it reported.
@@ -134,7 +135,7 @@ async def _apply(
         conn = await driver_connection(session)
         verdicts = await _judge(conn, terminal, events)
         claimable = [v for v in verdicts if v.event_id is not None and v.seq is not None]
-        claimed = await _claim(conn, company_id, terminal.terminal_id, claimable, now)
+        claimed, reused = await _claim(conn, company_id, terminal.terminal_id, claimable, now)
         stored = await _stored_acks(
             conn, company_id, [v.event_id for v in claimable if v.event_id not in claimed]
         )
@@ -151,7 +152,7 @@ async def _apply(
         )
         fresh = [v.event for v in claimable if v.event_id in claimed and v.reason is None]
         findings: list[Finding] = []
-        findings += await _seq_reuse(conn, company_id, terminal.terminal_id, fresh)
+        findings += _seq_reuse(terminal.terminal_id, fresh, reused)
         booked = await book(
             session,
             conn,
@@ -242,13 +243,22 @@ def _products_of(event: Event) -> set[uuid.UUID]:
 
 
 # ------------------------------------------------------------------ 3. claim
+# The subquery reads the snapshot from before the INSERT (a data-modifying CTE's rows are
+# invisible to the rest of its statement), so it finds only earlier events with the seq.
 _CLAIM = """
-INSERT INTO applied_events (company_id, event_id, terminal_id, seq, kind, ack, applied_at)
-SELECT $1, e.id, $2, e.seq, e.kind, e.ack, $3
-FROM {rows} AS e
-ON CONFLICT (company_id, event_id) DO NOTHING
-RETURNING event_id
-""".format(rows=json_table("$4", "id uuid, seq bigint, kind text, ack jsonb"))
+WITH claimed AS (
+    INSERT INTO applied_events (company_id, event_id, terminal_id, seq, kind, ack, applied_at)
+    SELECT $1, e.id, $2, e.seq, e.kind, e.ack, $3
+    FROM {rows} AS e
+    ON CONFLICT (company_id, event_id) DO NOTHING
+    RETURNING event_id, seq
+)
+SELECT c.event_id, c.seq,
+       (SELECT a.event_id FROM applied_events AS a
+        WHERE a.company_id = $1 AND a.terminal_id = $2 AND a.seq = c.seq
+        ORDER BY a.applied_at LIMIT 1) AS earlier
+FROM claimed AS c
+""".format(rows=json_table("$4", "id uuid, seq bigint, kind text, ack jsonb"))  # noqa: S608
 
 
 async def _claim(
@@ -257,9 +267,10 @@ async def _claim(
     terminal_id: uuid.UUID,
     verdicts: Sequence[_Verdict],
     now: datetime,
-) -> set[uuid.UUID]:
+) -> tuple[set[uuid.UUID], dict[int, uuid.UUID]]:
+    """Claim the events; return the ids newly claimed and, per reused seq, the earlier event."""
     if not verdicts:
-        return set()
+        return set(), {}
     rows = await conn.fetch(
         _CLAIM,
         company_id,
@@ -277,7 +288,8 @@ async def _claim(
             ]
         ),
     )
-    return {r["event_id"] for r in rows}
+    reused = {r["seq"]: r["earlier"] for r in rows if r["earlier"] is not None}
+    return {r["event_id"] for r in rows}, reused
 
 
 async def _stored_acks(
@@ -354,22 +366,10 @@ async def _quarantine(
 
 
 # ------------------------------------------------------------------ 5. terminal
-async def _seq_reuse(
-    conn: Any, company_id: uuid.UUID, terminal_id: uuid.UUID, fresh: Sequence[Event | None]
+def _seq_reuse(
+    terminal_id: uuid.UUID, fresh: Sequence[Event | None], earlier: dict[int, uuid.UUID]
 ) -> list[Finding]:
     """New events whose seq an earlier, different event of the terminal already had."""
-    events = [e for e in fresh if e is not None]
-    if not events:
-        return []
-    rows = await conn.fetch(
-        "SELECT seq, event_id FROM applied_events WHERE company_id = $1 AND terminal_id = $2 "
-        "AND seq = ANY($3::bigint[]) AND NOT event_id = ANY($4::uuid[])",
-        company_id,
-        terminal_id,
-        [e.seq for e in events],
-        [e.event_id for e in events],
-    )
-    earlier = {r["seq"]: r["event_id"] for r in rows}
     return [
         Finding(
             "seq_reused",
@@ -378,8 +378,8 @@ async def _seq_reuse(
             (earlier[e.seq], e.event_id),
             {"seq": e.seq, "hint": "a till restored from a backup resends old numbers"},
         )
-        for e in events
-        if e.seq in earlier
+        for e in fresh
+        if e is not None and e.seq in earlier
     ]
 
 

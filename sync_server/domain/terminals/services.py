@@ -15,7 +15,7 @@ import hmac
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_server.db import models as m
@@ -225,26 +225,41 @@ async def authenticate_terminal(ctx: AppContext, credential: str) -> TerminalPri
     except ValueError as exc:
         raise NotAuthenticated("the terminal credential is not valid") from exc
     async with ctx.db.tenant(company_id) as session:
-        terminal = await session.get(m.Terminal, (company_id, terminal_id))
-        if terminal is None or not hmac.compare_digest(
-            terminal.credential_digest, ctx.digest(credential)
-        ):
+        # one statement, no ORM objects: this runs before every push and pull page
+        row = (
+            await session.execute(
+                select(
+                    m.Terminal.credential_digest,
+                    m.Terminal.status,
+                    m.Terminal.store_id,
+                    m.Terminal.code,
+                    m.Terminal.last_seen_at,
+                    m.Company.status.label("company_status"),
+                )
+                .join(m.Company, m.Company.id == m.Terminal.company_id)
+                .where(m.Terminal.company_id == company_id, m.Terminal.id == terminal_id)
+            )
+        ).one_or_none()
+        if row is None or not hmac.compare_digest(row.credential_digest, ctx.digest(credential)):
             raise NotAuthenticated("the terminal credential is not valid")
-        if terminal.status != "active":
+        if row.status != "active":
             raise NotAuthenticated("this terminal was revoked; enrol it again with a new code")
-        company = await session.get(m.Company, company_id)
-        if company is None or company.status != "active":
+        if row.company_status != "active":
             raise CompanySuspended("this company is suspended; contact the platform")
         now = ctx.clock()
         # a write per request cost ~4.5 ms of every pull page; minute resolution is plenty
         # for "last seen" (a push records the exact moment itself)
-        if terminal.last_seen_at is None or now - terminal.last_seen_at >= LAST_SEEN_RESOLUTION:
-            terminal.last_seen_at = now
+        if row.last_seen_at is None or now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
+            await session.execute(
+                update(m.Terminal)
+                .where(m.Terminal.company_id == company_id, m.Terminal.id == terminal_id)
+                .values(last_seen_at=now)
+            )
         return TerminalPrincipal(
             company_id=company_id,
-            terminal_id=terminal.id,
-            store_id=terminal.store_id,
-            code=terminal.code,
+            terminal_id=terminal_id,
+            store_id=row.store_id,
+            code=row.code,
         )
 
 
