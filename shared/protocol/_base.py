@@ -70,8 +70,11 @@ NonNegativeInt = Annotated[int, Meta(ge=0, le=_INT64_MAX)]
 AwareDatetime = Annotated[
     datetime, Meta(tz=True, description="RFC 3339 date-time with a UTC offset")
 ]
-ShortText = Annotated[str, Meta(min_length=1, max_length=64)]
-Text = Annotated[str, Meta(min_length=1, max_length=500)]
+#: Text carries no NUL character: PostgreSQL text cannot store U+0000, so an event holding
+#: one could never be booked (it is refused here, and quarantined, instead).
+NO_NUL = r"^[^\x00]*$"
+ShortText = Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)]
+Text = Annotated[str, Meta(min_length=1, max_length=500, pattern=NO_NUL)]
 AppVersion = Annotated[str, Meta(pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$")]
 InvoiceNumber = Annotated[
     str,

@@ -22,7 +22,7 @@ from uuid import UUID
 import msgspec
 
 from shared.errors import MessageDecodeError, UnsupportedProtocolVersion
-from shared.protocol._base import ProtocolStruct, check_increasing, check_unique
+from shared.protocol._base import NO_NUL, ProtocolStruct, check_increasing, check_unique
 from shared.protocol.events import Event
 from shared.protocol.messages import TerminalStatus, _check_event_count
 from shared.protocol.versions import SUPPORTED_VERSIONS, check_version
@@ -49,6 +49,7 @@ _INVALID_TAG = re.compile(r"^Invalid value (?P<value>.+)$")
 # msgspec ends messages with " - at `$.path`", or " - at `key` in `$.path`" for a dict key
 _LOCATED = re.compile(r"^(?P<detail>.*) - at `(?P<key>key` in `)?(?P<path>\$[^`]*)`$", re.DOTALL)
 _NAIVE = "Expected `datetime` with a timezone component"
+_HAS_NUL = f"Expected `str` matching regex {NO_NUL!r}"
 
 
 class _VersionProbe(msgspec.Struct):
@@ -254,6 +255,8 @@ def _friendly(detail: str, path: str) -> tuple[str, str]:
             f"money is integer paise (Rs 12.50 is 1250), got a {match['got']}: {detail}",
             path,
         )
+    if detail == _HAS_NUL:
+        return "text cannot contain the NUL character (U+0000)", path
     if detail == _NAIVE:
         return "a date-time needs a UTC offset such as +05:30 or Z; naive times are ambiguous", path
     if (match := _INVALID_TAG.match(detail)) and _last_field(path) in {"kind", "entity"}:

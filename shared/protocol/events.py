@@ -34,6 +34,7 @@ from msgspec import Meta
 from shared.gst import MAX_CESS_RATE, MAX_GST_RATE, QUANTITY_DECIMALS
 from shared.ids import is_uuid7
 from shared.protocol._base import (
+    NO_NUL,
     AwareDatetime,
     Barcode,
     Gstin,
@@ -91,7 +92,7 @@ RoundOff = Annotated[int, Meta(ge=-99, le=99, description="invoice round-off, un
 Hash = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$", description="SHA-256, lower-case hex")]
 Action = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 DetailKey = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-DetailValue = Annotated[str, Meta(max_length=500)]
+DetailValue = Annotated[str, Meta(max_length=500, pattern=NO_NUL)]
 
 
 # ------------------------------------------------------------------ shared checks

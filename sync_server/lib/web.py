@@ -116,7 +116,30 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return Response(document, status_code=status, media_type=PROBLEM_JSON)
 
 
+#: SQLSTATEs PostgreSQL gives text it cannot store: ``untranslatable_character`` (a U+0000,
+#: which no PostgreSQL text holds) and ``character_not_in_repertoire``.
+_UNSTORABLE_TEXT = frozenset({"22P05", "22021"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, raw asyncpg or wrapped by SQLAlchemy."""
+    for candidate in (exc, getattr(exc, "orig", None), exc.__cause__):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _sqlstate(exc) in _UNSTORABLE_TEXT:
+        # the transaction was rolled back: nothing of the request was written
+        return _respond(
+            request,
+            InvalidInput(
+                "text cannot contain the NUL character (U+0000) or invalid characters; "
+                "remove them and send again"
+            ),
+        )
     _log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _respond(request, ServerError("something went wrong on the server; it was logged"))
 

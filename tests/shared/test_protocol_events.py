@@ -586,3 +586,25 @@ def test_a_bad_detail_key_is_reported_as_a_key_of_detail() -> None:
     error = decode_error(batch)
     assert error.path == "$.events[4].payload.detail"
     assert "(a key of this object)" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("index", "where", "path"),
+    [
+        (1, ("customer_name",), "$.events[1].payload.customer_name"),
+        (1, ("lines", 0, "description"), "$.events[1].payload.lines[0].description"),
+        (4, ("detail", "reason"), "$.events[4].payload.detail[...]"),  # msgspec: a dict value
+    ],
+)
+def test_text_with_a_nul_character_is_refused_naming_the_field(
+    index: int, where: tuple[Any, ...], path: str
+) -> None:
+    """PostgreSQL text cannot hold U+0000, so the protocol refuses it before the server tries."""
+    batch = golden_batch()
+    target: Any = batch["events"][index]["payload"]
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = "tea\u0000"
+    error = decode_error(batch)
+    assert error.path == path
+    assert "cannot contain the NUL character" in str(error)

@@ -201,3 +201,15 @@ async def test_an_unexpected_server_error_is_a_500_problem_that_leaks_nothing(
     response = await server.client.get("/api/v1/stores", headers=admin.auth)
     problem = assert_problem(response, 500, None)
     assert "secret" not in problem["detail"]
+
+
+async def test_a_nul_character_in_text_is_400_and_nothing_is_written(
+    server: Server, admin: Tenant
+) -> None:
+    before = await row_counts(server)
+    response = await server.client.post(
+        "/api/v1/stores", json={**STORE, "name": "Main\u0000Store"}, headers=admin.auth
+    )
+    body = assert_problem(response, 400, None)
+    assert "NUL" in body["detail"]
+    assert await row_counts(server) == before

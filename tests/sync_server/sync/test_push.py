@@ -397,3 +397,21 @@ async def test_a_count_stands_at_its_place_among_the_sales_of_its_batch(shop: Sh
         from sync_server.domain.stock.ledger import ledger_drift
 
         assert await ledger_drift(session, shop.tenant.company_id) == []
+
+
+async def test_a_nul_character_in_text_is_rejected_and_does_not_block_the_rest(
+    shop: Shop,
+) -> None:
+    """PostgreSQL text cannot hold U+0000: such an event must be quarantined, not fail the push."""
+    till = await shop.till("A1T1")
+    good_before = till.sale([(shop.items[0], 1)])
+    bad = till.sale([(shop.items[1], 1)])
+    good_after = till.sale([(shop.items[2], 1)])
+    doc = json.loads(till.batch([good_before, bad, good_after]))
+    doc["events"][1]["payload"]["lines"][0]["description"] = "soap\u0000bar"
+    ack = await till.push(json.dumps(doc).encode())
+    assert [a.status for a in ack.acks] == ["applied", "rejected", "applied"]
+    assert "NUL" in (ack.acks[1].reason or "")
+    (raw,) = (await shop.sql("SELECT raw FROM quarantined_events"))[0]
+    assert json.loads(raw)["payload"]["lines"][0]["description"] == "soap\u0000bar"
+    assert await shop.sql("SELECT count(*) FROM sales") == [(2,)]
