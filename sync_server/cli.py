@@ -18,7 +18,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sync_server.settings import ServerSettings
 
@@ -85,6 +85,27 @@ def _dev_secret(data_dir: Path) -> str:
 def _serve(settings: ServerSettings) -> None:
     import uvicorn
 
+    if settings.workers > 1:
+        # each worker process builds its app from the environment (see app_from_environment)
+        os.environ.update(settings.to_env())
+        uvicorn.run(
+            "sync_server.cli:app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+        )
+        return
+    uvicorn.run(_frozen_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def app_from_environment() -> Any:
+    """The app of one ``serve`` worker process, from the settings its parent put in the env."""
+    return _frozen_app(ServerSettings.from_env())
+
+
+def _frozen_app(settings: ServerSettings) -> Any:
     from sync_server.app import create_app
 
     app = create_app(settings)
@@ -94,7 +115,7 @@ def _serve(settings: ServerSettings) -> None:
     # left out of collections; what requests create is collected as before.
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return app
 
 
 def _migrate(url: str, revision: str = "head") -> None:

@@ -29,6 +29,7 @@ ENV_NAMES = {
     "db_pool_size": "GALLA_DB_POOL_SIZE",
     "push_concurrency": "GALLA_PUSH_CONCURRENCY",
     "push_queue": "GALLA_PUSH_QUEUE",
+    "workers": "GALLA_WORKERS",
     "reservation_default_seconds": "GALLA_RESERVATION_DEFAULT_SECONDS",
     "reservation_max_seconds": "GALLA_RESERVATION_MAX_SECONDS",
     "reservation_retention_days": "GALLA_RESERVATION_RETENTION_DAYS",
@@ -116,6 +117,10 @@ class ServerSettings:
     """``GALLA_RESERVATION_RETENTION_DAYS``: committed, released and expired reservations are
     deleted by the cleanup job this long after they closed."""
 
+    workers: int = 1
+    """``GALLA_WORKERS``: server processes sharing the port (``serve``). One Python process
+    uses one core; on a machine with cores to spare, more workers push more events. Each has
+    its own database pool and push gate (``GALLA_PUSH_CONCURRENCY`` pushes each)."""
     jobs_enabled: bool = False
     """``GALLA_JOBS_ENABLED`` (``1``/``true``/``yes`` or ``0``/``false``/``no``): run the
     scheduled jobs (reservation cleanup, enrolment code expiry, refresh token purge, silent
@@ -165,6 +170,18 @@ class ServerSettings:
             else:
                 values[f.name] = raw
         return cls(**values)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that :meth:`from_env` reads back as these settings."""
+        env = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            env[ENV_NAMES[f.name]] = (
+                ("yes" if value else "no") if isinstance(value, bool) else str(value)
+            )
+        return env
 
     def with_changes(self, **changes: object) -> ServerSettings:
         """Return a copy with some fields replaced."""

@@ -273,3 +273,53 @@ def test_serve_migrates_first_only_when_asked(env: str, monkeypatch: pytest.Monk
     assert cli.main(["serve", "--migrate"]) == 0
     assert migrated == [env]
     assert [s.database_url for s in served] == [env, env]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_answers_from_two_processes(env: str, tmp_path: Path) -> None:
+    port = _free_port()
+    run_env = {
+        **os.environ,
+        "GALLA_PORT": str(port),
+        "GALLA_WORKERS": "2",
+        "GALLA_SECRET_KEY": "worker-test-secret-0123456789abcdef",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sync_server.cli", "serve", "--migrate"],
+            env=run_env,
+            stdout=out,
+            stderr=out,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            answers: list[str] = []
+            while time.monotonic() < deadline and proc.poll() is None and len(answers) < 20:
+                try:
+                    health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                    answers.append(health.json()["database"])
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+            assert answers[-20:] == ["ok"] * 20, log.read_text()[-3000:]
+            assert len(_children(proc.pid)) >= 2, log.read_text()[-3000:]
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -304,3 +304,16 @@ def test_the_app_needs_a_database_url() -> None:
 
     with pytest.raises(ValueError, match="database_url"):
         create_app(ServerSettings())
+
+
+def test_settings_survive_the_environment_a_worker_process_reads(tmp_path: Path) -> None:
+    s = ServerSettings(
+        database_url="postgresql://u@h/db",
+        data_dir=tmp_path,
+        secret_key="k" * 32,
+        port=9100,
+        workers=3,
+        jobs_enabled=True,
+    )
+    assert ServerSettings.from_env(s.to_env()) == s
+    assert ServerSettings.from_env(ServerSettings(data_dir=tmp_path).to_env()).database_url is None
