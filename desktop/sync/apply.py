@@ -44,6 +44,7 @@ from shared.protocol import (
     GstRateChange,
     PriceChange,
     ProductChange,
+    SnapshotBatch,
     StoreSettingsChange,
     UserChange,
 )
@@ -52,6 +53,8 @@ __all__ = (
     "Applied",
     "Connection",
     "apply_page",
+    "apply_snapshot_batch",
+    "index_search",
     "lookup_key",
     "project_catalog",
     "reprice_due",
@@ -511,7 +514,7 @@ def _project_items(
     conn.execute("DELETE FROM temp.sync_dirty")
 
 
-def project_catalog(conn: Connection, *, store_id: str, now: datetime) -> int:
+def project_catalog(conn: Connection, *, store_id: str, now: datetime, search: bool = True) -> int:
     """Build ``items``, ``barcodes`` and ``items_fts`` from the whole mirror, in one pass.
 
     The end of a first pull: instead of re-deriving each page's products as it arrives
@@ -523,6 +526,8 @@ def project_catalog(conn: Connection, *, store_id: str, now: datetime) -> int:
         conn: the writer's connection, inside a transaction.
         store_id: this till's store.
         now: the moment prices are resolved for; boundaries up to it are settled.
+        search: also fill the search index (``False``: :func:`index_search` does it later,
+            a chunk at a time, and until then name search finds nothing).
 
     Returns:
         How many products were projected.
@@ -549,15 +554,147 @@ def project_catalog(conn: Connection, *, store_id: str, now: datetime) -> int:
         " SELECT s.lookup_key, s.product_id FROM sync_barcodes s"
         " WHERE s.product_id IN (SELECT item_id FROM items) ORDER BY s.lookup_key, s.entity_id"
     )
-    conn.execute(
+    if search:
+        index_search(conn, 0, None)
+    conn.execute("DELETE FROM sync_price_boundaries WHERE at <= ?", (moment,))
+    return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+
+def index_search(conn: Connection, after: int, upto: int | None) -> int:
+    """Add the items with ``after < rowid <= upto`` (all after ``after`` if ``None``) to search.
+
+    Returns:
+        How many items were indexed.
+    """
+    cursor = conn.execute(
         "INSERT INTO items_fts (rowid, item_id, name, code, barcodes)"
         " SELECT items.rowid, items.item_id, items.name, items.code,"
         "  coalesce((SELECT group_concat(barcode, ' ') FROM barcodes"
         "   WHERE barcodes.item_id = items.item_id), '')"
-        " FROM items ORDER BY items.rowid"
+        " FROM items WHERE items.rowid > :after AND items.rowid <= :upto ORDER BY items.rowid",
+        {"after": after, "upto": 2**63 - 1 if upto is None else upto},
     )
-    conn.execute("DELETE FROM sync_price_boundaries WHERE at <= ?", (moment,))
-    return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
+    return int(cursor.rowcount)
+
+
+_SNAPSHOT_PRODUCTS = (
+    "INSERT INTO sync_products (entity_id, version, code, name, hsn, unit,"
+    " price_includes_tax, mrp_paise, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (entity_id) DO UPDATE SET version = excluded.version,"
+    " code = excluded.code, name = excluded.name, hsn = excluded.hsn, unit = excluded.unit,"
+    " price_includes_tax = excluded.price_includes_tax, mrp_paise = excluded.mrp_paise,"
+    " active = excluded.active WHERE excluded.version > sync_products.version"
+)
+_SNAPSHOT_BARCODES = (
+    "INSERT INTO sync_barcodes (entity_id, version, product_id, code, lookup_key, quantity)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity_id) DO UPDATE SET"
+    " version = excluded.version, product_id = excluded.product_id, code = excluded.code,"
+    " lookup_key = excluded.lookup_key, quantity = excluded.quantity"
+    " WHERE excluded.version > sync_barcodes.version"
+)
+_SNAPSHOT_PRICES = (
+    "INSERT INTO sync_prices (entity_id, version, product_id, store_id, unit_price_paise,"
+    " effective_from, effective_until) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (entity_id) DO UPDATE SET version = excluded.version,"
+    " product_id = excluded.product_id, store_id = excluded.store_id,"
+    " unit_price_paise = excluded.unit_price_paise,"
+    " effective_from = excluded.effective_from, effective_until = excluded.effective_until"
+    " WHERE excluded.version > sync_prices.version"
+)
+
+
+def apply_snapshot_batch(
+    conn: Connection, batch: SnapshotBatch, *, store_id: str, now: datetime
+) -> Applied:
+    """Write one snapshot batch into the mirror, inside the caller's transaction.
+
+    Products, barcodes and prices go straight into ``sync_*`` (the snapshot holds live
+    entities only, each once; a repeat keeps the higher version); the sale tables are built
+    from the whole mirror by :func:`project_catalog` once the last batch is in. GST rates,
+    users and store settings take the ordinary path (:func:`apply_page`), which projects
+    them at once.
+
+    Args:
+        conn: the writer's connection, inside the snapshot's transaction.
+        batch: a checked batch (:func:`shared.protocol.decode_snapshot_batch`).
+        store_id: this till's store.
+        now: the moment later price boundaries are measured from.
+
+    Returns:
+        What changed (``products`` counts the products written to the mirror).
+    """
+    applied = apply_page(conn, batch.others, store_id=store_id, now=now, project=False)
+    applied.changes = len(batch)
+    if batch.products:
+        conn.executemany(
+            _SNAPSHOT_PRODUCTS,
+            [
+                (
+                    c.entity_id,
+                    c.version,
+                    c.data.code,
+                    c.data.name,
+                    c.data.hsn,
+                    c.data.unit,
+                    c.data.price_includes_tax,
+                    c.data.mrp_paise,
+                    c.data.active,
+                )
+                for c in batch.products
+            ],
+        )
+    if batch.barcodes:
+        conn.executemany(
+            _SNAPSHOT_BARCODES,
+            [
+                (
+                    c.entity_id,
+                    c.version,
+                    c.data.product_id,
+                    c.data.code,
+                    lookup_key(c.data.code),
+                    c.data.quantity,
+                )
+                for c in batch.barcodes
+            ],
+        )
+    if batch.prices:
+        conn.executemany(
+            _SNAPSHOT_PRICES,
+            [
+                (
+                    c.entity_id,
+                    c.version,
+                    c.data.product_id,
+                    c.data.store_id,
+                    c.data.unit_price_paise,
+                    _moment(c.data.effective_from),
+                    _moment(c.data.effective_until) if c.data.effective_until else None,
+                )
+                for c in batch.prices
+            ],
+        )
+        moment = utc_text(now)
+        later = []
+        for c in batch.prices:
+            for edge in (c.data.effective_from, c.data.effective_until):
+                if edge is not None and (text := _moment(edge)) > moment:
+                    later.append((text, c.data.product_id))
+        conn.executemany(
+            "INSERT OR IGNORE INTO sync_price_boundaries (at, product_id) VALUES (?, ?)", later
+        )
+    applied.products = len(batch.products)
+    applied.kinds = {
+        kind: n
+        for kind, n in (
+            ("product", len(batch.products)),
+            ("barcode", len(batch.barcodes)),
+            ("price", len(batch.prices)),
+            *applied.kinds.items(),
+        )
+        if n
+    }
+    return applied
 
 
 def reprice_due(conn: Connection, *, store_id: str, now: datetime) -> int:

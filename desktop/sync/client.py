@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email.utils
 import gzip
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -35,15 +36,28 @@ import msgspec
 from desktop.sync.errors import (
     EnrolmentCodeExpired,
     EnrolmentFailed,
+    SyncError,
     SyncRefused,
     SyncUnavailable,
     TerminalRevoked,
     WrongEnrolmentCode,
 )
 from shared.errors import GallaError
-from shared.protocol import PullPage, PushAck, PushBatch, decode, encode
+from shared.protocol import (
+    PullPage,
+    PushAck,
+    PushBatch,
+    SnapshotBatch,
+    SnapshotHead,
+    decode,
+    decode_snapshot_batch,
+    decode_snapshot_end,
+    decode_snapshot_head,
+    encode,
+)
 
 __all__ = (
+    "SNAPSHOT_PATH",
     "Enrolment",
     "FetchedPage",
     "ReservationAnswer",
@@ -56,6 +70,7 @@ __all__ = (
 ENROL_PATH = "/api/v1/terminals/enrol"
 PUSH_PATH = "/api/v1/sync/push"
 PULL_PATH = "/api/v1/sync/pull"
+SNAPSHOT_PATH = "/api/v1/sync/snapshot"
 AVAILABILITY_PATH = "/api/v1/stock/availability"
 RESERVATIONS_PATH = "/api/v1/reservations"
 #: Push bodies at least this large are sent gzip-compressed (the server inflates them).
@@ -385,6 +400,75 @@ class SyncClient:
                 "The server's answer could not be read (its cursor is ambiguous)."
             )
         return page
+
+    def fetch_snapshot(self) -> Iterator[SnapshotHead | tuple[SnapshotBatch, int]]:
+        """Stream the catalog snapshot (``GET /api/v1/sync/snapshot``), checked as it comes.
+
+        Yields the :class:`~shared.protocol.SnapshotHead` first, then each batch with the
+        bytes on the wire so far. The generator returns normally only once the body's
+        ``SnapshotEnd`` arrived and its count matched: a caller applies the batches in one
+        transaction and commits only then, so a cut or mangled body leaves nothing behind.
+
+        Raises:
+            SyncUnavailable: the server cannot be reached, the body was cut, or it breaks
+                the protocol (nothing of it may be kept).
+            TerminalRevoked: the server refuses this till's credential.
+            SyncRefused: the server refused the request.
+        """
+        try:
+            with self._http.stream("GET", SNAPSHOT_PATH, headers=self._auth()) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._check(response)
+                yield from self._snapshot_lines(response)
+        except httpx.TimeoutException as exc:
+            raise SyncUnavailable(f"The server at {self.base_url} did not answer in time.") from exc
+        except httpx.ConnectError as exc:
+            raise SyncUnavailable(f"Cannot reach the server at {self.base_url} ({exc}).") from exc
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise SyncUnavailable(
+                f"The catalog download from {self.base_url} was cut ({exc})."
+            ) from exc
+        except SyncError:
+            raise
+        except GallaError as exc:
+            raise SyncUnavailable(f"The server's catalog could not be read ({exc}).") from exc
+
+    def _snapshot_lines(
+        self, response: httpx.Response
+    ) -> Iterator[SnapshotHead | tuple[SnapshotBatch, int]]:
+        rest = b""
+        head: SnapshotHead | None = None
+        count = 0
+        ended = False
+        for chunk in response.iter_bytes():
+            data = rest + chunk if rest else chunk
+            start = 0
+            while (cut := data.find(b"\n", start)) >= 0:
+                line = data[start:cut]
+                start = cut + 1
+                if ended:
+                    raise SyncUnavailable("The server's catalog goes on after its end.")
+                if head is None:
+                    head = decode_snapshot_head(line)
+                    yield head
+                    continue
+                end = decode_snapshot_end(line)
+                if end is not None:
+                    if end.changes != count:
+                        raise SyncUnavailable(
+                            f"The server's catalog held {count:,} changes but says {end.changes:,}."
+                        )
+                    ended = True
+                    continue
+                batch = decode_snapshot_batch(line)
+                count += len(batch)
+                yield batch, response.num_bytes_downloaded
+            rest = data[start:]
+        if not ended or rest:
+            raise SyncUnavailable(
+                "The catalog download was cut before its end; it will start again."
+            )
 
     # ------------------------------------------------------------------ stock (online only)
     def _stock_check(self, response: httpx.Response) -> None:

@@ -8,7 +8,7 @@ writer commits). Nothing here talks to the network.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,15 +22,37 @@ from desktop.sync.apply import (
     Applied,
     Connection,
     apply_page,
+    apply_snapshot_batch,
+    index_search,
     project_catalog,
     reprice_due,
     utc_text,
 )
-from shared.protocol import Event, EventAck, PullPage, StoreSettingsData
+from shared.protocol import Event, EventAck, PullPage, SnapshotBatch, StoreSettingsData
 
-__all__ = ("EnrolmentRecord", "Ledger", "Outgoing", "Rejected", "WritableStore")
+__all__ = (
+    "SEARCH_CHUNK",
+    "EnrolmentRecord",
+    "Ledger",
+    "Outgoing",
+    "Rejected",
+    "WritableStore",
+)
 
 _EVENT = msgspec.json.Decoder(Event)
+#: Items added to the search index per write transaction while it builds in the background
+#: (short enough that a sale waiting for the writer hardly notices).
+SEARCH_CHUNK = 10_000
+_MIRROR_TABLES = (
+    "sync_products",
+    "sync_barcodes",
+    "sync_prices",
+    "sync_price_boundaries",
+    "sync_gst_rates",
+    "sync_users",
+    "sync_store_settings",
+    "sync_tombstones",
+)
 _SETTINGS = msgspec.json.Decoder(StoreSettingsData)
 
 
@@ -183,20 +205,11 @@ class Ledger:
             conn.execute("DELETE FROM items")
             conn.execute("DELETE FROM tax_rates")
             conn.execute("UPDATE users SET active = 0")
-            for table in (
-                "sync_products",
-                "sync_barcodes",
-                "sync_prices",
-                "sync_price_boundaries",
-                "sync_gst_rates",
-                "sync_users",
-                "sync_store_settings",
-                "sync_tombstones",
-            ):
+            for table in _MIRROR_TABLES:
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             conn.execute(
                 "UPDATE sync_state SET pull_cursor = NULL, catalog_ready = 0, repriced_at = NULL,"
-                " catalog_pending = 0, last_error = NULL"
+                " catalog_pending = 0, search_pending = 0, last_error = NULL"
             )
 
         self._store.write(work)
@@ -270,6 +283,111 @@ class Ledger:
             return applied
 
         return self._store.write(work)  # type: ignore[no-any-return]
+
+    def apply_snapshot(
+        self,
+        cursor: str,
+        batches: Iterable[SnapshotBatch],
+        *,
+        store_id: str,
+        now: datetime,
+        on_batch: Callable[[Applied], None] | None = None,
+    ) -> Applied:
+        """Apply a whole snapshot and its cursor in one transaction: the till is then ready.
+
+        Whatever an earlier, cut first pull left in the mirror is dropped first; the batches
+        go into the mirror as they arrive (``batches`` may still be downloading: it is
+        consumed on the writer thread), then the sale tables are built from the mirror and
+        the cursor stored. The search index is left for :meth:`build_search`
+        (``search_pending``). If ``batches`` raises (a cut or mangled download) the
+        transaction rolls back and the till is as it was.
+
+        Args:
+            cursor: the snapshot's cursor (its ``SnapshotHead``).
+            batches: its checked batches.
+            store_id: this till's store.
+            now: the moment prices are resolved for.
+            on_batch: called on the writer thread after each batch (progress).
+
+        Returns:
+            What changed, summed (``products``: products now in the sale tables).
+        """
+
+        def work(conn: Connection) -> Applied:
+            conn.execute("DELETE FROM items_fts")
+            conn.execute("DELETE FROM barcodes")
+            conn.execute("DELETE FROM items")
+            conn.execute("DELETE FROM tax_rates")
+            for table in _MIRROR_TABLES:
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            total = Applied()
+            for batch in batches:
+                applied = apply_snapshot_batch(conn, batch, store_id=store_id, now=now)
+                total.changes += applied.changes
+                total.rates_changed |= applied.rates_changed
+                total.users_changed |= applied.users_changed
+                if applied.store_settings is not None:
+                    total.store_settings = applied.store_settings
+                for kind, n in applied.kinds.items():
+                    total.kinds[kind] = total.kinds.get(kind, 0) + n
+                if on_batch is not None:
+                    on_batch(applied)
+            total.products = project_catalog(conn, store_id=store_id, now=now, search=False)
+            at = utc_text(now)
+            conn.execute(
+                "UPDATE sync_state SET pull_cursor = ?, last_pull_at = ?, last_contact_at = ?,"
+                " catalog_ready = 1, catalog_pending = 0, search_pending = 1, repriced_at = ?",
+                (cursor, at, at, at),
+            )
+            return total
+
+        return self._store.write(work)  # type: ignore[no-any-return]
+
+    def search_pending(self) -> bool:
+        """Whether the search index is still being built after a snapshot."""
+        return bool(self._read().execute("SELECT search_pending FROM sync_state").fetchone()[0])
+
+    def build_search(
+        self, chunk: int = SEARCH_CHUNK, stop: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """Fill the search index after a snapshot, ``chunk`` items per write transaction.
+
+        The first transaction empties the index and fixes the last item to index; items
+        re-projected by pulls in between get their search rows from the projection (their
+        new rowids are past that mark), so none is indexed twice or missed. The last
+        transaction clears ``search_pending``. Run it again after a stop: it starts over.
+
+        Args:
+            chunk: items per transaction.
+            stop: asked between chunks; ``True`` leaves the build for later.
+
+        Returns:
+            Whether the index is complete.
+        """
+
+        def begin(conn: Connection) -> int | None:
+            if not conn.execute("SELECT search_pending FROM sync_state").fetchone()[0]:
+                return None
+            conn.execute("DELETE FROM items_fts")
+            return int(conn.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()[0])
+
+        last = self._store.write(begin)
+        if last is None:
+            return True
+        done = 0
+        while done < last:
+            if stop():
+                return False
+            upto = min(last, done + chunk)
+            start = done
+
+            def step(conn: Connection, start: int = start, upto: int = upto) -> None:
+                index_search(conn, start, upto)
+
+            self._store.write(step)
+            done = upto
+        self._store.write(lambda conn: conn.execute("UPDATE sync_state SET search_pending = 0"))
+        return True
 
     def reprice(self, *, store_id: str, now: datetime) -> int:
         """Re-resolve prices whose span opened or closed by ``now``; returns the products."""

@@ -210,6 +210,8 @@ class TillSync:
         self._client: SyncClient | None = None
         self._worker: SyncWorker | None = None
         self._problem: str | None = None
+        self._closing = threading.Event()
+        self._search_thread: threading.Thread | None = None
         self.store_settings_changed = threading.Event()
         self.rates_changed = threading.Event()
         self.users_changed = threading.Event()
@@ -302,8 +304,44 @@ class TillSync:
         return vault.get(record.credential_ref)
 
     def finish_first_pull(self, progress: Progress | None = None) -> None:
-        """Pull every page after the stored cursor (the first catalog download)."""
+        """Download the catalog (a snapshot, then the pages after it): the till is then ready.
+
+        The name-search index is built afterwards in the background (:meth:`search_ready`);
+        barcodes, codes and prices work at once.
+        """
         self.worker().pull_all(progress)
+        self.build_search_in_background()
+
+    # ------------------------------------------------------------------ search index
+    def search_ready(self) -> bool:
+        """Whether name search is complete (``False`` while it builds after a snapshot)."""
+        return not self.ledger.search_pending()
+
+    def build_search_in_background(self) -> None:
+        """Start filling the search index on a thread of its own, if it waits to be built.
+
+        It writes through the single writer a chunk at a time, so sales go on meanwhile;
+        a till closed half-way starts it again on its next start.
+        """
+        if self._search_thread is not None and self._search_thread.is_alive():
+            return
+        if not self.ledger.search_pending():
+            return
+
+        def build() -> None:
+            try:
+                self.ledger.build_search(stop=self._closing.is_set)
+            except Exception:  # pragma: no cover - logged; the next start tries again
+                log.exception("building the search index failed")
+
+        self._search_thread = threading.Thread(target=build, name="galla-search-index", daemon=True)
+        self._search_thread.start()
+
+    def wait_for_search(self, timeout: float = 60.0) -> bool:
+        """Wait for a background search build to end; whether search is ready."""
+        if self._search_thread is not None:
+            self._search_thread.join(timeout)
+        return self.search_ready()
 
     # ------------------------------------------------------------------ worker
     def worker(self) -> SyncWorker:
@@ -334,6 +372,7 @@ class TillSync:
         """
         if self.ledger.enrolment() is None:
             return
+        self.build_search_in_background()
         try:
             self.worker().start()
         except SyncError as exc:
@@ -375,7 +414,10 @@ class TillSync:
         return SyncStatus(pending=queue.depth, oldest_pending=queue.oldest)
 
     def close(self) -> None:
-        """Stop the worker and close connections."""
+        """Stop the worker and the search build, and close connections."""
+        self._closing.set()
+        if self._search_thread is not None:
+            self._search_thread.join(30)
         if self._worker is not None:
             self._worker.stop()
         if self._client is not None:

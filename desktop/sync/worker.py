@@ -321,9 +321,22 @@ class SyncWorker:
         Args:
             progress: called after each page with (changes so far, bytes so far, done).
 
+        A till with no cursor yet (a fresh one) first applies the server's snapshot, if the
+        transport can fetch one (:meth:`apply_snapshot`), and then pages on from its cursor;
+        a server that answers the snapshot with 404 is paged through from the start.
+
         Raises:
             SyncError: a pull failed; pages applied before stay applied.
         """
+        changes = received = 0
+        if self._ledger.cursor() is None and hasattr(self._transport, "fetch_snapshot"):
+            try:
+                changes, received = self.apply_snapshot(progress)
+            except SyncRefused as exc:
+                if exc.status != 404:
+                    raise
+                # a server without snapshots: the first pull pages through the whole feed
+                log.info("the server has no catalog snapshot; pulling the feed page by page")
         first = self._transport.pull(self._ledger.cursor(), self._page_size)
         ahead: queue.Queue[tuple[PullPage, int] | BaseException | None] = queue.Queue(2)
         stop = threading.Event()
@@ -336,7 +349,7 @@ class SyncWorker:
                 daemon=True,
             )
             fetcher.start()
-        pages = changes = received = 0
+        pages = 0
         item: tuple[PullPage, int] | BaseException | None = first
         try:
             while True:
@@ -362,6 +375,81 @@ class SyncWorker:
                     while True:  # unblock a fetcher waiting to hand over a page
                         ahead.get_nowait()
                 fetcher.join()
+
+    def apply_snapshot(
+        self, progress: Callable[[int, int, bool], None] | None = None
+    ) -> tuple[int, int]:
+        """Download the catalog snapshot and apply it with its cursor in one transaction.
+
+        The download and its strict decoding run on a thread of their own while the writer
+        thread already writes the batches that arrived, in the transaction that commits
+        only once the body's end has been checked: a cut or mangled download rolls back
+        whole and the next try starts again from nothing.
+
+        Args:
+            progress: called after each batch with (changes so far, bytes so far, False).
+
+        Returns:
+            (changes applied, bytes on the wire).
+
+        Raises:
+            SyncError: the download failed; nothing of it was kept.
+        """
+        transport: Any = self._transport
+        parts: queue.Queue[Any] = queue.Queue(8)
+        stop = threading.Event()
+        end = object()
+
+        def download() -> None:
+            try:
+                for part in transport.fetch_snapshot():
+                    if not _put(parts, part, stop):
+                        return
+                _put(parts, end, stop)
+            except BaseException as exc:  # handed to the writer, which rolls back
+                _put(parts, exc, stop)
+
+        def take() -> Any:
+            item = parts.get()
+            if isinstance(item, BaseException):
+                raise item
+            return item
+
+        counts = [0, 0]
+
+        def batches() -> Any:
+            while (item := take()) is not end:
+                batch, wire = item
+                counts[1] = wire
+                yield batch
+
+        def on_batch(applied: Applied) -> None:
+            counts[0] += applied.changes
+            if progress is not None:
+                progress(counts[0], counts[1], False)
+
+        thread = threading.Thread(target=download, name="galla-sync-snapshot", daemon=True)
+        thread.start()
+        try:
+            head = take()
+            if head is end:
+                raise SyncUnavailable("The server's catalog had no beginning.")
+            applied = self._ledger.apply_snapshot(
+                head.cursor,
+                batches(),
+                store_id=self._store_id,
+                now=self._clock(),
+                on_batch=on_batch,
+            )
+        finally:
+            stop.set()
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    parts.get_nowait()
+            thread.join()
+        if self._on_applied is not None:
+            self._on_applied(applied)
+        return counts[0], counts[1]
 
     def _fetch_ahead(
         self,

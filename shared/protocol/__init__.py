@@ -8,7 +8,8 @@ UUIDs (event ids UUIDv7), date-times carry a UTC offset. The apps import from he
 
 Modules: :mod:`~shared.protocol.versions` (handshake rules), :mod:`~shared.protocol.events`
 (facts a till pushes), :mod:`~shared.protocol.changes` (data the server sends down),
-:mod:`~shared.protocol.messages` (the envelopes) and :mod:`~shared.protocol.codec` (JSON).
+:mod:`~shared.protocol.messages` (the envelopes), :mod:`~shared.protocol.snapshot` (a
+fresh till's first pull in one answer) and :mod:`~shared.protocol.codec` (JSON).
 """
 
 from __future__ import annotations
@@ -70,6 +71,18 @@ from shared.protocol.messages import (
     TerminalStatus,
     Welcome,
 )
+from shared.protocol.snapshot import (
+    SNAPSHOT_MEDIA_TYPE,
+    SnapshotBarcode,
+    SnapshotBatch,
+    SnapshotEnd,
+    SnapshotHead,
+    SnapshotPrice,
+    SnapshotProduct,
+    decode_snapshot_batch,
+    decode_snapshot_end,
+    decode_snapshot_head,
+)
 from shared.protocol.versions import (
     PROTOCOL_VERSION,
     SUPPORTED_VERSIONS,
@@ -83,6 +96,7 @@ __all__ = (
     "MAX_PAISE",
     "MAX_PULL_LIMIT",
     "PROTOCOL_VERSION",
+    "SNAPSHOT_MEDIA_TYPE",
     "SUPPORTED_VERSIONS",
     "AuditRecorded",
     "BarcodeChange",
@@ -116,6 +130,12 @@ __all__ = (
     "ShiftClosed",
     "ShiftOpened",
     "ShiftTotals",
+    "SnapshotBarcode",
+    "SnapshotBatch",
+    "SnapshotEnd",
+    "SnapshotHead",
+    "SnapshotPrice",
+    "SnapshotProduct",
     "StockCounted",
     "StoreSettingsChange",
     "StoreSettingsData",
@@ -128,6 +148,9 @@ __all__ = (
     "audit_hash",
     "check_version",
     "decode",
+    "decode_snapshot_batch",
+    "decode_snapshot_end",
+    "decode_snapshot_head",
     "encode",
     "negotiate",
     "read_push_batch",

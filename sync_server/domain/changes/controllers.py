@@ -1,4 +1,8 @@
-"""HTTP route of the change feed: ``GET /api/v1/sync/pull``, gzip-compressed when accepted."""
+"""HTTP routes of the change feed, gzip-compressed when accepted.
+
+``GET /api/v1/sync/pull`` answers a page after a cursor; ``GET /api/v1/sync/snapshot``
+streams everything live for a fresh till, with the cursor to pull on from.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,11 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter
+from litestar.response import Stream
 
+from shared.protocol import SNAPSHOT_MEDIA_TYPE
 from sync_server.domain.changes import services
+from sync_server.domain.changes.snapshot import stream_snapshot
 from sync_server.lib.web import Ctx, Till
 
 __all__ = ("GZIP_LEVEL", "PullController", "accepts_gzip")
@@ -67,3 +74,22 @@ class PullController(Controller):
             body = await asyncio.to_thread(gzip.compress, body, GZIP_LEVEL, mtime=0)
             headers["Content-Encoding"] = "gzip"
         return Response(body, media_type="application/json", headers=headers)
+
+    @get("/snapshot", operation_id="Snapshot")
+    async def snapshot(
+        self, ctx: Ctx, terminal_auth: Till, request: Request[Any, Any, Any]
+    ) -> Stream:
+        """Everything live for the terminal's store and the cursor to pull on from.
+
+        Newline-delimited JSON (``shared.protocol.snapshot``), streamed as it is read; a
+        body that ends without its ``SnapshotEnd`` line was cut and must be thrown away.
+        """
+        compress = accepts_gzip(request.headers.get("accept-encoding", ""))
+        headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-store"}
+        if compress:
+            headers["Content-Encoding"] = "gzip"
+        return Stream(
+            stream_snapshot(ctx, terminal_auth, compress=compress),
+            media_type=SNAPSHOT_MEDIA_TYPE,
+            headers=headers,
+        )

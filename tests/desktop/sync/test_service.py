@@ -44,6 +44,8 @@ def factory(pages: list[bytes]):  # type: ignore[no-untyped-def]
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/enrol"):
             return httpx.Response(201, json=ENROLLED)
+        if request.url.path.endswith("/snapshot"):  # these tests page through the feed
+            return httpx.Response(404, json={"detail": "no snapshots here"})
         return httpx.Response(200, content=pages.pop(0) if pages else encode(f.page([], "z")))
 
     return lambda url, cred: SyncClient(url, cred, transport=httpx.MockTransport(handler))
