@@ -623,7 +623,10 @@ def apply_snapshot_batch(
     Returns:
         What changed (``products`` counts the products written to the mirror).
     """
-    applied = apply_page(conn, batch.others, store_id=store_id, now=now, project=False)
+    if batch.others:
+        applied = apply_page(conn, batch.others, store_id=store_id, now=now, project=False)
+    else:
+        applied = Applied()
     applied.changes = len(batch)
     if batch.products:
         conn.executemany(

@@ -441,7 +441,9 @@ class SyncClient:
         head: SnapshotHead | None = None
         count = 0
         ended = False
+        taken = 0  # decoded bytes: the wire count when the transport keeps none (tests)
         for chunk in response.iter_bytes():
+            taken += len(chunk)
             data = rest + chunk if rest else chunk
             start = 0
             while (cut := data.find(b"\n", start)) >= 0:
@@ -463,7 +465,7 @@ class SyncClient:
                     continue
                 batch = decode_snapshot_batch(line)
                 count += len(batch)
-                yield batch, response.num_bytes_downloaded
+                yield batch, response.num_bytes_downloaded or taken
             rest = data[start:]
         if not ended or rest:
             raise SyncUnavailable(

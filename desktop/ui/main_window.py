@@ -72,6 +72,9 @@ def _age(oldest: datetime | None, now: datetime) -> str:
     return f", oldest {minutes // 60} h"
 
 
+SEARCH_BUILDING = "Search index building… scan the barcode or type the item code meanwhile"
+
+
 class MainWindow(QMainWindow):
     """The till window.
 
@@ -337,7 +340,13 @@ class MainWindow(QMainWindow):
         if len(text) < 2 or text.isdigit():
             self.sale.show_results([])
             return
-        self.sale.show_results(self.session.search(text, 8))
+        found = self.session.search(text, 8)
+        sync = self.till.sync
+        if not found and sync is not None and not sync.search_ready():
+            # a fresh till builds its name index after the catalog arrived: say so
+            self.sale.show_notice(SEARCH_BUILDING)
+            return
+        self.sale.show_results(found)
 
     def _entered(self, text: str) -> None:
         if self.session is None:

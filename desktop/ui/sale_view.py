@@ -178,6 +178,14 @@ class SaleView(QWidget):
             self.results.addItem(entry)
         self.results.setVisible(bool(items))
 
+    def show_notice(self, text: str) -> None:
+        """Show a line under the box instead of results (nothing to pick in it)."""
+        self.results.clear()
+        entry = QListWidgetItem(text)
+        entry.setFlags(Qt.ItemFlag.NoItemFlags)
+        self.results.addItem(entry)
+        self.results.setVisible(True)
+
     def highlighted_result(self) -> Item | None:
         """The result the cashier moved to with ↓, if any."""
         current = self.results.currentItem()
