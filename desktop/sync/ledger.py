@@ -143,6 +143,7 @@ class Ledger:
         self._local = threading.local()
         self._conns: list[Any] = []
         self._lock = threading.Lock()
+        self._checkpoint_pages: int | None = None
 
     def _read(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -314,6 +315,11 @@ class Ledger:
         """
 
         def work(conn: Connection) -> Applied:
+            # the commit would copy the whole catalog from the WAL into the database file
+            # before the till is ready; the background search build's first commit does it
+            # instead (build_search turns automatic checkpoints back on)
+            self._checkpoint_pages = int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
             conn.execute("DELETE FROM items_fts")
             conn.execute("DELETE FROM barcodes")
             conn.execute("DELETE FROM items")
@@ -356,6 +362,8 @@ class Ledger:
         re-projected by pulls in between get their search rows from the projection (their
         new rowids are past that mark), so none is indexed twice or missed. The last
         transaction clears ``search_pending``. Run it again after a stop: it starts over.
+        It also turns the writer's automatic WAL checkpoints back on after a snapshot, so
+        its first commit moves the catalog from the WAL into the database file.
 
         Args:
             chunk: items per transaction.
@@ -366,6 +374,9 @@ class Ledger:
         """
 
         def begin(conn: Connection) -> int | None:
+            if self._checkpoint_pages is not None:
+                conn.execute(f"PRAGMA wal_autocheckpoint = {self._checkpoint_pages}")
+                self._checkpoint_pages = None
             if not conn.execute("SELECT search_pending FROM sync_state").fetchone()[0]:
                 return None
             conn.execute("DELETE FROM items_fts")

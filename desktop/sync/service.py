@@ -212,6 +212,7 @@ class TillSync:
         self._problem: str | None = None
         self._closing = threading.Event()
         self._search_thread: threading.Thread | None = None
+        self._search_lock = threading.Lock()
         self.store_settings_changed = threading.Event()
         self.rates_changed = threading.Event()
         self.users_changed = threading.Event()
@@ -224,6 +225,9 @@ class TillSync:
             self.users_changed.set()
         if applied.store_settings is not None:
             self.store_settings_changed.set()
+        if applied.kinds.get("product") and not self._closing.is_set():
+            # a snapshot applied by the background worker: its search index waits too
+            self.build_search_in_background()
         if self._on_applied is not None:
             self._on_applied(applied)
 
@@ -323,19 +327,21 @@ class TillSync:
         It writes through the single writer a chunk at a time, so sales go on meanwhile;
         a till closed half-way starts it again on its next start.
         """
-        if self._search_thread is not None and self._search_thread.is_alive():
-            return
-        if not self.ledger.search_pending():
-            return
+        with self._search_lock:
+            if self._search_thread is not None and self._search_thread.is_alive():
+                return
+            if not self.ledger.search_pending():
+                return
+            self._search_thread = threading.Thread(
+                target=self._build_search, name="galla-search-index", daemon=True
+            )
+            self._search_thread.start()
 
-        def build() -> None:
-            try:
-                self.ledger.build_search(stop=self._closing.is_set)
-            except Exception:  # pragma: no cover - logged; the next start tries again
-                log.exception("building the search index failed")
-
-        self._search_thread = threading.Thread(target=build, name="galla-search-index", daemon=True)
-        self._search_thread.start()
+    def _build_search(self) -> None:
+        try:
+            self.ledger.build_search(stop=self._closing.is_set)
+        except Exception:  # pragma: no cover - logged; the next start tries again
+            log.exception("building the search index failed")
 
     def wait_for_search(self, timeout: float = 60.0) -> bool:
         """Wait for a background search build to end; whether search is ready."""

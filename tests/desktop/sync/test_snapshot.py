@@ -218,3 +218,40 @@ def test_a_cycle_that_fails_on_the_snapshot_reports_it_and_keeps_nothing(
     assert enrolled.cursor() is None
     assert worker.run_once().error is None
     assert enrolled.catalog_ready()
+
+
+def test_enrolment_returns_ready_and_the_index_builds_in_the_background(
+    store: SqliteStore, tmp_path: Any
+) -> None:
+    import keyring.backends.fail
+
+    from desktop.sync.service import TillSync
+    from tests.desktop.sync.test_enrolment_qt import ENROLLED
+
+    server = Server(body(catalog()))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/enrol"):
+            return httpx.Response(201, json={**ENROLLED, "store_id": f.STORE})
+        return server(request)
+
+    sync = TillSync(
+        store,
+        tmp_path,
+        clock=lambda: NOW,
+        client_factory=lambda url, cred: SyncClient(
+            url, cred, transport=httpx.MockTransport(handler)
+        ),
+        keyring_backend=keyring.backends.fail.Keyring(),
+    )
+    try:
+        sync.enrol("http://sync.test", "ABCD-1234")
+        assert not sync.needs_enrolment()
+        assert store.find_by_barcode("8901234000012") is not None  # sells at once
+        assert sync.wait_for_search(30)
+        assert [i.name for i in store.search("goodday")] == ["goodday biscuits"]
+        # the snapshot's commit skipped the WAL checkpoint; the build turned it back on
+        pages = store.write(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        assert pages == 1000
+    finally:
+        sync.close()
