@@ -52,10 +52,12 @@ from shared.protocol import (
 __all__ = (
     "Applied",
     "Connection",
+    "SnapshotRows",
     "apply_page",
     "apply_snapshot_batch",
     "index_search",
     "lookup_key",
+    "prepare_snapshot_batch",
     "project_catalog",
     "reprice_due",
     "utc_text",
@@ -603,10 +605,88 @@ _SNAPSHOT_PRICES = (
 )
 
 
+@dataclass
+class SnapshotRows:
+    """A snapshot batch turned into the mirror's rows, ready to bind (made off the writer).
+
+    Attributes:
+        changes: how many changes the batch held.
+        products: ``sync_products`` rows.
+        barcodes: ``sync_barcodes`` rows (with their lookup keys).
+        prices: ``sync_prices`` rows.
+        boundaries: ``(moment, product)`` of prices that start or end after ``now``.
+        others: GST rates, users and store settings, for :func:`apply_page`.
+    """
+
+    changes: int
+    products: list[tuple[Any, ...]]
+    barcodes: list[tuple[Any, ...]]
+    prices: list[tuple[Any, ...]]
+    boundaries: list[tuple[str, str]]
+    others: list[Any]
+
+
+def prepare_snapshot_batch(batch: SnapshotBatch, *, now: datetime) -> SnapshotRows:
+    """Turn a checked snapshot batch into mirror rows (pure: no database).
+
+    The till calls it on the thread that downloads and decodes, so the writer thread only
+    binds rows while the next batch is being prepared.
+
+    Args:
+        batch: a checked batch (:func:`shared.protocol.decode_snapshot_batch`).
+        now: the moment later price boundaries are measured from.
+    """
+    moment = utc_text(now)
+    boundaries = []
+    prices = []
+    for c in batch.prices:
+        d = c.data
+        start = _moment(d.effective_from)
+        until = _moment(d.effective_until) if d.effective_until else None
+        prices.append(
+            (c.entity_id, c.version, d.product_id, d.store_id, d.unit_price_paise, start, until)
+        )
+        if start > moment:
+            boundaries.append((start, d.product_id))
+        if until is not None and until > moment:
+            boundaries.append((until, d.product_id))
+    return SnapshotRows(
+        changes=len(batch),
+        products=[
+            (
+                c.entity_id,
+                c.version,
+                c.data.code,
+                c.data.name,
+                c.data.hsn,
+                c.data.unit,
+                c.data.price_includes_tax,
+                c.data.mrp_paise,
+                c.data.active,
+            )
+            for c in batch.products
+        ],
+        barcodes=[
+            (
+                c.entity_id,
+                c.version,
+                c.data.product_id,
+                c.data.code,
+                lookup_key(c.data.code),
+                c.data.quantity,
+            )
+            for c in batch.barcodes
+        ],
+        prices=prices,
+        boundaries=boundaries,
+        others=list(batch.others),
+    )
+
+
 def apply_snapshot_batch(
-    conn: Connection, batch: SnapshotBatch, *, store_id: str, now: datetime
+    conn: Connection, rows: SnapshotRows, *, store_id: str, now: datetime
 ) -> Applied:
-    """Write one snapshot batch into the mirror, inside the caller's transaction.
+    """Write one prepared snapshot batch into the mirror, inside the caller's transaction.
 
     Products, barcodes and prices go straight into ``sync_*`` (the snapshot holds live
     entities only, each once; a repeat keeps the higher version); the sale tables are built
@@ -616,83 +696,36 @@ def apply_snapshot_batch(
 
     Args:
         conn: the writer's connection, inside the snapshot's transaction.
-        batch: a checked batch (:func:`shared.protocol.decode_snapshot_batch`).
+        rows: the batch, prepared (:func:`prepare_snapshot_batch`).
         store_id: this till's store.
-        now: the moment later price boundaries are measured from.
+        now: the moment prices are resolved for.
 
     Returns:
         What changed (``products`` counts the products written to the mirror).
     """
-    if batch.others:
-        applied = apply_page(conn, batch.others, store_id=store_id, now=now, project=False)
+    if rows.others:
+        applied = apply_page(conn, rows.others, store_id=store_id, now=now, project=False)
     else:
         applied = Applied()
-    applied.changes = len(batch)
-    if batch.products:
+    applied.changes = rows.changes
+    if rows.products:
+        conn.executemany(_SNAPSHOT_PRODUCTS, rows.products)
+    if rows.barcodes:
+        conn.executemany(_SNAPSHOT_BARCODES, rows.barcodes)
+    if rows.prices:
+        conn.executemany(_SNAPSHOT_PRICES, rows.prices)
+    if rows.boundaries:
         conn.executemany(
-            _SNAPSHOT_PRODUCTS,
-            [
-                (
-                    c.entity_id,
-                    c.version,
-                    c.data.code,
-                    c.data.name,
-                    c.data.hsn,
-                    c.data.unit,
-                    c.data.price_includes_tax,
-                    c.data.mrp_paise,
-                    c.data.active,
-                )
-                for c in batch.products
-            ],
+            "INSERT OR IGNORE INTO sync_price_boundaries (at, product_id) VALUES (?, ?)",
+            rows.boundaries,
         )
-    if batch.barcodes:
-        conn.executemany(
-            _SNAPSHOT_BARCODES,
-            [
-                (
-                    c.entity_id,
-                    c.version,
-                    c.data.product_id,
-                    c.data.code,
-                    lookup_key(c.data.code),
-                    c.data.quantity,
-                )
-                for c in batch.barcodes
-            ],
-        )
-    if batch.prices:
-        conn.executemany(
-            _SNAPSHOT_PRICES,
-            [
-                (
-                    c.entity_id,
-                    c.version,
-                    c.data.product_id,
-                    c.data.store_id,
-                    c.data.unit_price_paise,
-                    _moment(c.data.effective_from),
-                    _moment(c.data.effective_until) if c.data.effective_until else None,
-                )
-                for c in batch.prices
-            ],
-        )
-        moment = utc_text(now)
-        later = []
-        for c in batch.prices:
-            for edge in (c.data.effective_from, c.data.effective_until):
-                if edge is not None and (text := _moment(edge)) > moment:
-                    later.append((text, c.data.product_id))
-        conn.executemany(
-            "INSERT OR IGNORE INTO sync_price_boundaries (at, product_id) VALUES (?, ?)", later
-        )
-    applied.products = len(batch.products)
+    applied.products = len(rows.products)
     applied.kinds = {
         kind: n
         for kind, n in (
-            ("product", len(batch.products)),
-            ("barcode", len(batch.barcodes)),
-            ("price", len(batch.prices)),
+            ("product", len(rows.products)),
+            ("barcode", len(rows.barcodes)),
+            ("price", len(rows.prices)),
             *applied.kinds.items(),
         )
         if n

@@ -401,13 +401,18 @@ class SyncClient:
             )
         return page
 
-    def fetch_snapshot(self) -> Iterator[SnapshotHead | tuple[SnapshotBatch, int]]:
+    def fetch_snapshot(self, *, decode: bool = True) -> Iterator[Any]:
         """Stream the catalog snapshot (``GET /api/v1/sync/snapshot``), checked as it comes.
 
         Yields the :class:`~shared.protocol.SnapshotHead` first, then each batch with the
         bytes on the wire so far. The generator returns normally only once the body's
         ``SnapshotEnd`` arrived and its count matched: a caller applies the batches in one
         transaction and commits only then, so a cut or mangled body leaves nothing behind.
+
+        With ``decode=False`` the batches come as their raw JSON lines, for the caller to
+        decode with :meth:`decode_snapshot_batch` on the thread that writes them (decoding
+        beside a thread that runs SQLite would make both wait for the GIL), and the
+        :class:`~shared.protocol.SnapshotEnd` is yielded last: the caller checks its count.
 
         Raises:
             SyncUnavailable: the server cannot be reached, the body was cut, or it breaks
@@ -420,7 +425,7 @@ class SyncClient:
                 if response.status_code >= 400:
                     response.read()
                     self._check(response)
-                yield from self._snapshot_lines(response)
+                yield from self._snapshot_lines(response, decode)
         except httpx.TimeoutException as exc:
             raise SyncUnavailable(f"The server at {self.base_url} did not answer in time.") from exc
         except httpx.ConnectError as exc:
@@ -434,9 +439,18 @@ class SyncClient:
         except GallaError as exc:
             raise SyncUnavailable(f"The server's catalog could not be read ({exc}).") from exc
 
-    def _snapshot_lines(
-        self, response: httpx.Response
-    ) -> Iterator[SnapshotHead | tuple[SnapshotBatch, int]]:
+    def decode_snapshot_batch(self, line: bytes) -> SnapshotBatch:
+        """Decode and check one raw snapshot batch line (:meth:`fetch_snapshot`).
+
+        Raises:
+            SyncUnavailable: it breaks the protocol (nothing of the snapshot may be kept).
+        """
+        try:
+            return decode_snapshot_batch(line)
+        except GallaError as exc:
+            raise SyncUnavailable(f"The server's catalog could not be read ({exc}).") from exc
+
+    def _snapshot_lines(self, response: httpx.Response, decode: bool) -> Iterator[Any]:
         rest = b""
         head: SnapshotHead | None = None
         count = 0
@@ -457,15 +471,21 @@ class SyncClient:
                     continue
                 end = decode_snapshot_end(line)
                 if end is not None:
-                    if end.changes != count:
+                    if not decode:
+                        yield end
+                    elif end.changes != count:
                         raise SyncUnavailable(
                             f"The server's catalog held {count:,} changes but says {end.changes:,}."
                         )
                     ended = True
                     continue
+                wire = response.num_bytes_downloaded or taken
+                if not decode:
+                    yield line, wire
+                    continue
                 batch = decode_snapshot_batch(line)
                 count += len(batch)
-                yield batch, response.num_bytes_downloaded or taken
+                yield batch, wire
             rest = data[start:]
         if not ended or rest:
             raise SyncUnavailable(

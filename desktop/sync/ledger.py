@@ -21,6 +21,7 @@ from desktop.store.connection import connect
 from desktop.sync.apply import (
     Applied,
     Connection,
+    SnapshotRows,
     apply_page,
     apply_snapshot_batch,
     index_search,
@@ -28,7 +29,7 @@ from desktop.sync.apply import (
     reprice_due,
     utc_text,
 )
-from shared.protocol import Event, EventAck, PullPage, SnapshotBatch, StoreSettingsData
+from shared.protocol import Event, EventAck, PullPage, StoreSettingsData
 
 __all__ = (
     "SEARCH_CHUNK",
@@ -288,7 +289,7 @@ class Ledger:
     def apply_snapshot(
         self,
         cursor: str,
-        batches: Iterable[SnapshotBatch],
+        batches: Iterable[SnapshotRows],
         *,
         store_id: str,
         now: datetime,
@@ -305,7 +306,8 @@ class Ledger:
 
         Args:
             cursor: the snapshot's cursor (its ``SnapshotHead``).
-            batches: its checked batches.
+            batches: its checked batches, prepared
+                (:func:`~desktop.sync.apply.prepare_snapshot_batch`).
             store_id: this till's store.
             now: the moment prices are resolved for.
             on_batch: called on the writer thread after each batch (progress).

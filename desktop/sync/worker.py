@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
-from desktop.sync.apply import Applied
+from desktop.sync.apply import Applied, prepare_snapshot_batch
 from desktop.sync.errors import SyncError, SyncRefused, SyncUnavailable, TerminalRevoked
 from desktop.sync.ledger import Ledger
 from shared.protocol import (
@@ -41,6 +41,7 @@ from shared.protocol import (
     PullPage,
     PushAck,
     PushBatch,
+    SnapshotEnd,
     TerminalStatus,
     encode,
 )
@@ -59,6 +60,8 @@ log = logging.getLogger("galla.till.sync")
 
 BATCH_SIZE = MAX_EVENTS_PER_BATCH
 PAGE_SIZE = 5000
+#: Decoded snapshot batches (a few hundred changes each) that may wait for the writer.
+SNAPSHOT_QUEUE = 512
 #: Seconds between cycles while all is well (a sale pokes the worker sooner).
 IDLE_SECONDS = 10.0
 #: The longest wait between tries while the server is unreachable.
@@ -381,9 +384,9 @@ class SyncWorker:
     ) -> tuple[int, int]:
         """Download the catalog snapshot and apply it with its cursor in one transaction.
 
-        The download and its strict decoding run on a thread of their own while the writer
-        thread already writes the batches that arrived, in the transaction that commits
-        only once the body's end has been checked: a cut or mangled download rolls back
+        The download runs on a thread of its own while the writer thread decodes, checks
+        and writes the batches that arrived, in the transaction that commits only once the
+        body's end has been checked: a cut or mangled download rolls back
         whole and the next try starts again from nothing.
 
         Args:
@@ -396,13 +399,18 @@ class SyncWorker:
             SyncError: the download failed; nothing of it was kept.
         """
         transport: Any = self._transport
-        parts: queue.Queue[Any] = queue.Queue(8)
+        # roomy: a writer that waits for the network, or a download that waits for the
+        # writer, each cost far more than holding the decoded catalog (about 1 KB a change)
+        parts: queue.Queue[Any] = queue.Queue(SNAPSHOT_QUEUE)
+        now = self._clock()
         stop = threading.Event()
         end = object()
 
         def download() -> None:
             try:
-                for part in transport.fetch_snapshot():
+                # raw lines only: they are decoded on the writer thread, which would
+                # otherwise wait for the GIL after every row it steps
+                for part in transport.fetch_snapshot(decode=False):
                     if not _put(parts, part, stop):
                         return
                 _put(parts, end, stop)
@@ -418,10 +426,20 @@ class SyncWorker:
         counts = [0, 0]
 
         def batches() -> Any:
+            count = 0
             while (item := take()) is not end:
-                batch, wire = item
+                if isinstance(item, SnapshotEnd):
+                    if item.changes != count:
+                        raise SyncUnavailable(
+                            f"The server's catalog held {count:,} changes but says"
+                            f" {item.changes:,}."
+                        )
+                    continue
+                line, wire = item
+                batch = transport.decode_snapshot_batch(line)
+                count += len(batch)
                 counts[1] = wire
-                yield batch
+                yield prepare_snapshot_batch(batch, now=now)
 
         def on_batch(applied: Applied) -> None:
             counts[0] += applied.changes
@@ -438,7 +456,7 @@ class SyncWorker:
                 head.cursor,
                 batches(),
                 store_id=self._store_id,
-                now=self._clock(),
+                now=now,
                 on_batch=on_batch,
             )
         finally:

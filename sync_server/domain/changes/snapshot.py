@@ -142,6 +142,11 @@ async def _lines(ctx: AppContext, terminal: TerminalPrincipal) -> AsyncIterator[
         )
         async with AsyncSession(bind=conn) as session, session.begin():
             await scope_to_company(session, terminal.company_id)
+            # walk the primary key in seq order, so rows stream from the first one; with the
+            # stale statistics of a fresh import the planner would sort the whole company
+            # first (as for pull pages, see services)
+            await session.execute(text("SET LOCAL enable_sort = off"))
+            await session.execute(text("SET LOCAL enable_bitmapscan = off"))
             # the first query fixes the transaction's snapshot: the counters are read in it
             heads = (await session.execute(text(_HEADS), {"company": terminal.company_id})).one()
             position = Position(int(heads.company_head), int(heads.global_head or 0))
