@@ -187,6 +187,26 @@ async def _versions(
     return {(r.entity, r.entity_id): r.next for r in rows}
 
 
+def _in_order(next_version: dict[tuple[str, uuid.UUID], int], batch: list[Changed]) -> list[int]:
+    """Each change's version: its own, or the entity's next one, counting up within the batch.
+
+    One entity may change in several scopes at once (a cashier made company admin: a
+    tombstone for the store, the user for every store). A till that pulls both scopes sees
+    both, and keeps the higher version; equal versions would keep the first, the tombstone,
+    and lose the user. So later changes of an entity in the batch get higher versions.
+    """
+    taken: dict[tuple[str, uuid.UUID], int] = {}
+    out = []
+    for change in batch:
+        if change.version is not None:
+            out.append(change.version)
+            continue
+        key = (change.entity, change.entity_id)
+        out.append(next_version[key] + taken.get(key, 0))
+        taken[key] = taken.get(key, 0) + 1
+    return out
+
+
 async def record_changes(
     session: AsyncSession, company_id: uuid.UUID, changes: Sequence[Changed], at: datetime
 ) -> int:
@@ -222,10 +242,10 @@ async def record_changes(
         {"company": company_id, "n": len(batch)},
     )
     assert last is not None
-    versions = await _versions(session, "change_log", company_id, batch)
+    versions = _in_order(await _versions(session, "change_log", company_id, batch), batch)
     seqs, bodies, numbers = [], [], []
     for offset, change in enumerate(batch):
-        version = change.version or versions[(change.entity, change.entity_id)]
+        version = versions[offset]
         seqs.append(last - len(batch) + 1 + offset)
         numbers.append(version)
         bodies.append(_encoded(change, version))
@@ -287,10 +307,10 @@ async def record_global_changes(
         {"n": len(batch)},
     )
     assert last is not None
-    versions = await _versions(session, "global_changes", None, batch)
+    versions = _in_order(await _versions(session, "global_changes", None, batch), batch)
     rows = []
     for offset, change in enumerate(batch):
-        version = change.version or versions[(change.entity, change.entity_id)]
+        version = versions[offset]
         rows.append(
             {
                 "seq": last - len(batch) + 1 + offset,

@@ -80,6 +80,27 @@ async def test_a_fresh_till_pulls_its_store_settings_users_and_the_catalog(shop:
     assert len(entities(changes, "price")) == 2
 
 
+async def test_a_cashier_made_company_admin_stays_on_her_store_s_tills(shop: Shop) -> None:
+    """Her store hears a tombstone (store scope) and the user (every store) in one go.
+
+    A till keeps an entity's highest version, so the user must come after the tombstone
+    with a higher version; with equal versions a paging till kept the tombstone.
+    """
+    server = shop.server
+    user_id = uuid.UUID(
+        await add_user(shop, [{"role": "cashier", "store_id": str(shop.a1.store_id)}])
+    )
+    _, cursor, _ = await pull_all(server, shop.a1)
+    await shop.ok("PATCH", f"/api/v1/users/{user_id}", {"roles": [{"role": "company_admin"}]})
+    changes, _, _ = await pull_all(server, shop.a1, cursor)
+    mine = [c for c in changes if c.entity_id == user_id]
+    assert [c.op for c in mine] == ["delete", "upsert"]
+    assert mine[1].version > mine[0].version
+    newest = max(mine, key=lambda c: c.version)
+    assert newest.data is not None
+    assert newest.data.role == "manager"
+
+
 async def test_users_follow_their_roles_pins_and_stores(shop: Shop) -> None:
     server = shop.server
     a1_role = [{"role": "cashier", "store_id": str(shop.a1.store_id)}]
@@ -104,7 +125,7 @@ async def test_users_follow_their_roles_pins_and_stores(shop: Shop) -> None:
     assert (gone.op, gone.data) == ("delete", None)
     (moved,) = entities(a2_changes, "user").values()
     assert moved.data is not None
-    assert (moved.op, moved.data.role, moved.version) == ("upsert", "manager", gone.version)
+    assert (moved.op, moved.data.role, moved.version) == ("upsert", "manager", gone.version + 1)
     # deactivated: A2's till keeps the user, inactive, so offline logins stop
     await shop.ok("PATCH", f"/api/v1/users/{user_id}", {"active": False})
     a2_changes, _, _ = await pull_all(server, shop.a2, c2)
