@@ -141,61 +141,46 @@ class _PriceRow(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     effective_until: AwareDatetime | None = None
 
 
-class SnapshotProduct(
+class _SnapshotChange(
     msgspec.Struct,
     tag_field="entity",
-    tag="product",
     frozen=True,
     kw_only=True,
     forbid_unknown_fields=True,
     gc=False,
 ):
-    """A live product in a snapshot (the feed's ``ProductChange`` upsert, checked in bulk).
+    """What every live change of a snapshot carries (each kind adds its tag and ``data``).
 
     Attributes:
         op: always ``upsert``.
-        entity_id: the product's id, canonical text.
+        entity_id: the entity's id, canonical text.
         version: its version.
-        data: its data (the fields of :class:`~shared.protocol.changes.ProductData`).
     """
 
     op: Literal["upsert"]
     entity_id: _Id
     version: PositiveInt
+
+
+class SnapshotProduct(_SnapshotChange, tag="product", frozen=True):
+    """A live product in a snapshot (the feed's ``ProductChange`` upsert, checked in bulk).
+
+    Attributes:
+        data: its data (the fields of :class:`~shared.protocol.changes.ProductData`).
+    """
+
     data: _ProductRow
 
 
-class SnapshotBarcode(
-    msgspec.Struct,
-    tag_field="entity",
-    tag="barcode",
-    frozen=True,
-    kw_only=True,
-    forbid_unknown_fields=True,
-    gc=False,
-):
+class SnapshotBarcode(_SnapshotChange, tag="barcode", frozen=True):
     """A live barcode in a snapshot (the fields of ``BarcodeData``; quantity as its text)."""
 
-    op: Literal["upsert"]
-    entity_id: _Id
-    version: PositiveInt
     data: _BarcodeRow
 
 
-class SnapshotPrice(
-    msgspec.Struct,
-    tag_field="entity",
-    tag="price",
-    frozen=True,
-    kw_only=True,
-    forbid_unknown_fields=True,
-    gc=False,
-):
+class SnapshotPrice(_SnapshotChange, tag="price", frozen=True):
     """A live price in a snapshot (the fields of ``PriceData``)."""
 
-    op: Literal["upsert"]
-    entity_id: _Id
-    version: PositiveInt
     data: _PriceRow
 
 
