@@ -9,7 +9,11 @@ __all__ = ("connect",)
 
 # WAL lets readers work while the one writer commits; FULL makes every commit durable
 # (fsync of the WAL) before the sale is reported complete, which is the offline contract.
+# 16 KiB pages (a new database only; an existing one keeps its size) make the first catalog
+# pull's 500,000 row writes about 6 % cheaper (shallower, fuller B-trees) for about 0.1 ms
+# more per sale commit (more bytes in the WAL frame); bench/README.md, "Till sync".
 _PRAGMAS = (
+    "PRAGMA page_size=16384",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",

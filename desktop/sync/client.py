@@ -451,18 +451,21 @@ class SyncClient:
             raise SyncUnavailable(f"The server's catalog could not be read ({exc}).") from exc
 
     def _snapshot_lines(self, response: httpx.Response, decode: bool) -> Iterator[Any]:
-        rest = b""
+        # a line (a batch) spans many chunks: they gather in one buffer, searched for the
+        # newline only where new bytes came, so no byte is copied or scanned twice
+        pending = bytearray()
         head: SnapshotHead | None = None
         count = 0
         ended = False
         taken = 0  # decoded bytes: the wire count when the transport keeps none (tests)
         for chunk in response.iter_bytes():
             taken += len(chunk)
-            data = rest + chunk if rest else chunk
+            search = len(pending)
+            pending += chunk
             start = 0
-            while (cut := data.find(b"\n", start)) >= 0:
-                line = data[start:cut]
-                start = cut + 1
+            while (cut := pending.find(b"\n", search)) >= 0:
+                line = bytes(pending[start:cut])
+                start = search = cut + 1
                 if ended:
                     raise SyncUnavailable("The server's catalog goes on after its end.")
                 if head is None:
@@ -486,8 +489,8 @@ class SyncClient:
                 batch = decode_snapshot_batch(line)
                 count += len(batch)
                 yield batch, wire
-            rest = data[start:]
-        if not ended or rest:
+            del pending[:start]
+        if not ended or pending:
             raise SyncUnavailable(
                 "The catalog download was cut before its end; it will start again."
             )

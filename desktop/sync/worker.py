@@ -332,14 +332,27 @@ class SyncWorker:
             SyncError: a pull failed; pages applied before stay applied.
         """
         changes = received = 0
+        snapshot: Applied | None = None
         if self._ledger.cursor() is None and hasattr(self._transport, "fetch_snapshot"):
             try:
-                changes, received = self.apply_snapshot(progress)
+                changes, received, snapshot = self.apply_snapshot(progress)
             except SyncRefused as exc:
                 if exc.status != 404:
                     raise
                 # a server without snapshots: the first pull pages through the whole feed
                 log.info("the server has no catalog snapshot; pulling the feed page by page")
+        try:
+            return self._pull_pages(changes, received, progress)
+        finally:
+            # told only now: what it starts (the search index build, a writer of its own)
+            # would otherwise hold up the catch-up pages and the till's readiness
+            if snapshot is not None and self._on_applied is not None:
+                self._on_applied(snapshot)
+
+    def _pull_pages(
+        self, changes: int, received: int, progress: Callable[[int, int, bool], None] | None
+    ) -> tuple[int, int]:
+        """Pull and apply pages from the stored cursor until none is left (see pull_all)."""
         first = self._transport.pull(self._ledger.cursor(), self._page_size)
         ahead: queue.Queue[tuple[PullPage, int] | BaseException | None] = queue.Queue(2)
         stop = threading.Event()
@@ -381,7 +394,7 @@ class SyncWorker:
 
     def apply_snapshot(
         self, progress: Callable[[int, int, bool], None] | None = None
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, Applied]:
         """Download the catalog snapshot and apply it with its cursor in one transaction.
 
         The download runs on a thread of its own while the writer thread decodes, checks
@@ -393,7 +406,8 @@ class SyncWorker:
             progress: called after each batch with (changes so far, bytes so far, False).
 
         Returns:
-            (changes applied, bytes on the wire).
+            (changes applied, bytes on the wire, what changed): the caller passes the last
+            to ``on_applied`` once the pages after the snapshot are in.
 
         Raises:
             SyncError: the download failed; nothing of it was kept.
@@ -465,9 +479,7 @@ class SyncWorker:
                 while True:
                     parts.get_nowait()
             thread.join()
-        if self._on_applied is not None:
-            self._on_applied(applied)
-        return counts[0], counts[1]
+        return counts[0], counts[1], applied
 
     def _fetch_ahead(
         self,

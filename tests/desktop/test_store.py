@@ -41,6 +41,21 @@ def test_the_database_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path: Path
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
+def test_a_new_database_has_16k_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "new.db")
+    upgrade(conn, MIGRATIONS)
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 16384
+    old = tmp_path / "old.db"
+    raw = sqlite3.connect(old)
+    raw.execute("CREATE TABLE t (x INTEGER)")
+    raw.execute("INSERT INTO t VALUES (7)")
+    raw.commit()
+    raw.close()
+    conn = connect(old)
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert conn.execute("SELECT x FROM t").fetchone()[0] == 7
+
+
 def test_the_writer_runs_on_its_own_thread_and_rolls_back_on_error(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
     connect(path).execute("CREATE TABLE t (x INTEGER)")
@@ -104,6 +119,40 @@ def test_a_database_of_every_earlier_version_upgrades_and_keeps_its_rows(
     if start >= 1:
         assert [tuple(r) for r in conn.execute("SELECT name FROM users")] == [("Asha",)]
         assert conn.execute("SELECT opening_float_paise FROM shifts").fetchone()[0] == 100000
+
+
+def test_the_mirror_tables_move_to_their_keys_with_every_row_and_index(tmp_path: Path) -> None:
+    path = tmp_path / "v6.db"
+    conn = connect(path)
+    upgrade(conn, MIGRATIONS, target=6)
+    conn.execute(
+        "INSERT INTO sync_products VALUES ('p1', 3, 'C1', 'Soap', '3401', 'pcs', 1, 4500, 1)"
+    )
+    conn.execute(
+        "INSERT INTO sync_barcodes VALUES ('b1', 2, 'p1', '8901234567894', '08901234567894', '1')"
+    )
+    conn.execute(
+        "INSERT INTO sync_prices VALUES"
+        " ('r1', 1, 'p1', NULL, 4000, '2026-01-01T00:00:00.000000Z', NULL)"
+    )
+    before = {
+        table: [tuple(r) for r in conn.execute(f"SELECT * FROM {table}")]  # noqa: S608
+        for table in ("sync_products", "sync_barcodes", "sync_prices")
+    }
+    assert upgrade(conn, MIGRATIONS) == LATEST
+    for table, rows in before.items():
+        assert [tuple(r) for r in conn.execute(f"SELECT * FROM {table}")] == rows  # noqa: S608
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        assert "WITHOUT ROWID" in sql, table
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"sync_barcodes_product", "sync_prices_product"} <= indexes
+    plan = " ".join(
+        str(r[3])
+        for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM sync_prices WHERE product_id = 'p1'"
+        )
+    )
+    assert "sync_prices_product" in plan
 
 
 def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
