@@ -136,12 +136,12 @@ def test_the_mirror_tables_move_to_their_keys_with_every_row_and_index(tmp_path:
         " ('r1', 1, 'p1', NULL, 4000, '2026-01-01T00:00:00.000000Z', NULL)"
     )
     before = {
-        table: [tuple(r) for r in conn.execute(f"SELECT * FROM {table}")]  # noqa: S608
+        table: [tuple(r) for r in conn.execute(f"SELECT * FROM {table}")]
         for table in ("sync_products", "sync_barcodes", "sync_prices")
     }
     assert upgrade(conn, MIGRATIONS) == LATEST
     for table, rows in before.items():
-        assert [tuple(r) for r in conn.execute(f"SELECT * FROM {table}")] == rows  # noqa: S608
+        assert [tuple(r) for r in conn.execute(f"SELECT * FROM {table}")] == rows
         sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
         assert "WITHOUT ROWID" in sql, table
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
