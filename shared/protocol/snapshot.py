@@ -240,6 +240,37 @@ def _column(values: Sequence[str], pattern: re.Pattern[str], what: str, path: st
     raise fail(path.format(0), f"a value is not {what}")  # pragma: no cover - a newline inside
 
 
+_HEX_DIGITS = b"0123456789abcdef"
+_ID_LAYOUT = b"----\n"  # what is left of a canonical id and its newline without hex digits
+
+
+def _id_column(values: Sequence[str], path: str) -> None:
+    """Check a column of canonical UUID texts at once, in a few byte-string passes.
+
+    Equivalent to :func:`_column` with ``_IDS`` but about eight times faster (a snapshot
+    checks 500,000 ids): the joined column must be 37 ASCII bytes a line, with ``-`` at
+    offsets 8, 13, 18 and 23 and the newline at 36 of every line, and nothing but
+    lowercase hex digits anywhere else.
+    """
+    if not values:
+        return
+    joined = "\n".join(values) + "\n"
+    count = len(values)
+    if len(joined) == 37 * count and joined.isascii():
+        raw = joined.encode("ascii")
+        hyphens = b"-" * count
+        if (
+            raw[36::37] == b"\n" * count
+            and raw[8::37] == hyphens
+            and raw[13::37] == hyphens
+            and raw[18::37] == hyphens
+            and raw[23::37] == hyphens
+            and raw.translate(None, _HEX_DIGITS) == _ID_LAYOUT * count
+        ):
+            return
+    _column(values, _IDS, "a canonical UUID", path)  # names the culprit
+
+
 def _no_nul(values: Sequence[str], path: str) -> None:
     if "\x00" not in "".join(values):
         return
@@ -336,10 +367,10 @@ def decode_snapshot_batch(line: bytes) -> SnapshotBatch:
     products, barcodes, prices = batch.products, batch.barcodes, batch.prices
     ids = [p.entity_id for p in products] + [b.entity_id for b in barcodes]
     ids += [p.entity_id for p in prices]
-    _column(ids, _IDS, "a canonical UUID", "$[{}].entity_id")
+    _id_column(ids, "$[{}].entity_id")
     owners = [b.data.product_id for b in barcodes] + [p.data.product_id for p in prices]
     owners += [p.data.store_id for p in prices if p.data.store_id is not None]
-    _column(owners, _IDS, "a canonical UUID", "$[{}].data.product_id")
+    _id_column(owners, "$[{}].data.product_id")
     _column([p.data.hsn for p in products], _HSNS, "an HSN code of 2-8 digits", "$[{}].data.hsn")
     _no_nul([p.data.code for p in products], "$[{}].data.code")
     _no_nul([p.data.name for p in products], "$[{}].data.name")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.errors import MessageDecodeError, UnsupportedProtocolVersion
 from shared.protocol import (
@@ -24,6 +27,7 @@ from shared.protocol import (
     decode_snapshot_head,
     encode,
 )
+from shared.protocol.snapshot import _IDS, _id_column
 
 PID = uuid.UUID("0190aaaa-0000-7000-8000-000000000001")
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -123,3 +127,45 @@ def test_head_and_end_lines() -> None:
     with pytest.raises((UnsupportedProtocolVersion, MessageDecodeError)):
         decode_snapshot_head(b'{"protocol_version":99,"cursor":"c"}')
     assert msgspec.json.decode(b"[]") == []
+
+
+# the fast id check must accept exactly what the canonical-UUID pattern accepts: ids of 36
+# characters (the decoder's length rule) drawn mostly from the right alphabet, so that
+# near-misses (a hyphen moved, upper case, a newline, a non-ASCII digit) are common
+_ID_CHARS = st.sampled_from("0123456789abcdef" * 4 + "-----AF\n٣é ")
+
+
+@st.composite
+def _id_texts(draw: st.DrawFn) -> str:
+    how = draw(st.sampled_from(["replace", "swap", "random"]))
+    if how == "random":
+        return "".join(draw(st.lists(_ID_CHARS, min_size=36, max_size=36)))
+    chars = list(str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)))))
+    at = draw(st.integers(0, 35))
+    if how == "replace":
+        chars[at] = draw(_ID_CHARS)
+    else:  # a hyphen moved: the same characters, in the wrong places
+        other = draw(st.integers(0, 35))
+        chars[at], chars[other] = chars[other], chars[at]
+    return "".join(chars)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_id_texts(), st.uuids().map(str)), max_size=6))
+def test_the_bulk_id_check_agrees_with_the_canonical_pattern(ids: list[str]) -> None:
+    valid = all(_IDS.fullmatch(value + "\n") for value in ids)
+    if valid:
+        _id_column(ids, "$[{}].entity_id")
+    else:
+        culprit = next(i for i, value in enumerate(ids) if not _IDS.fullmatch(value + "\n"))
+        with pytest.raises(MessageDecodeError, match=re.escape(f"$[{culprit}].entity_id")):
+            _id_column(ids, "$[{}].entity_id")
+
+
+@pytest.mark.parametrize("place", [8, 13, 18, 23])
+def test_an_id_with_a_hyphen_moved_out_of_its_place_is_refused(place: int) -> None:
+    chars = list(str(PID))
+    chars[place], chars[place + 2] = chars[place + 2], chars[place]
+    moved = "".join(chars)
+    with pytest.raises(MessageDecodeError, match=re.escape("$[1].entity_id")):
+        _id_column([str(PID), moved], "$[{}].entity_id")
