@@ -554,7 +554,8 @@ def project_catalog(conn: Connection, *, store_id: str, now: datetime, search: b
     conn.execute(
         "INSERT OR REPLACE INTO barcodes (barcode, item_id)"
         " SELECT s.lookup_key, s.product_id FROM sync_barcodes s"
-        " WHERE s.product_id IN (SELECT item_id FROM items) ORDER BY s.lookup_key, s.entity_id"
+        " WHERE EXISTS (SELECT 1 FROM items WHERE items.item_id = s.product_id)"
+        " ORDER BY s.lookup_key, s.entity_id"
     )
     if search:
         index_search(conn, 0, None)
