@@ -76,9 +76,13 @@ class Server:
         return httpx.Response(200, content=encode(f.page([], cursor or "c1")))
 
 
-def make_worker(ledger: Ledger, server: Server) -> SyncWorker:
+def make_worker(
+    ledger: Ledger, server: Server, on_applied: Callable[[Any], None] | None = None
+) -> SyncWorker:
     client = SyncClient("http://sync.test", "gtc.x", transport=httpx.MockTransport(server))
-    return SyncWorker(ledger, client, store_id=f.STORE, clock=lambda: NOW, rng=lambda: 0.5)
+    return SyncWorker(
+        ledger, client, store_id=f.STORE, clock=lambda: NOW, rng=lambda: 0.5, on_applied=on_applied
+    )
 
 
 def tables(store: SqliteStore) -> dict[str, list[tuple[Any, ...]]]:
@@ -165,6 +169,41 @@ def test_a_price_change_after_the_snapshot_arrives_by_the_ordinary_pull(
     rows = store._read().execute("SELECT count(*) FROM items_fts").fetchone()[0]
     assert rows == 3
     assert [i.unit_price.paise for i in store.search("marie")] == [3500]
+
+
+def test_the_snapshot_is_announced_only_once_the_pages_after_it_are_in(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    # what the announcement starts (the search build, a writer of its own) must not hold up
+    # the catch-up pages that make the till ready
+    later = f.page([f.price("marie", 3500, version=2)], "c2")
+    seen: list[tuple[dict[str, int], str | None]] = []
+    worker = make_worker(
+        enrolled,
+        Server(body(catalog()), pages=[encode(later)]),
+        on_applied=lambda applied: seen.append((applied.kinds, enrolled.cursor())),
+    )
+    worker.pull_all()
+    assert seen[0] == ({"PriceChange": 1}, "c2")  # the page first
+    assert seen[1][0]["product"] == 3
+    assert seen[1][1] == "c2"
+    assert len(seen) == 2
+
+
+def test_a_snapshot_is_announced_even_when_the_pull_after_it_fails(
+    store: SqliteStore, enrolled: Ledger
+) -> None:
+    seen: list[dict[str, int]] = []
+    worker = make_worker(
+        enrolled,
+        Server(body(catalog()), pages=[b"not a page"]),
+        on_applied=lambda applied: seen.append(applied.kinds),
+    )
+    with pytest.raises(SyncUnavailable):
+        worker.pull_all()
+    assert enrolled.cursor() == "c1"
+    assert enrolled.catalog_ready()
+    assert [kinds["product"] for kinds in seen] == [3]
 
 
 def test_search_built_half_way_starts_over_and_a_reprojection_in_between_is_kept(
