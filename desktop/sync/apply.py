@@ -91,6 +91,8 @@ class Applied:
         rates_changed: GST rates changed (the store's cached rate table must be dropped).
         users_changed: users changed (the login list must be redrawn).
         store_settings: the new settings of this till's store, if they changed (protocol JSON).
+        kinds: changes by entity, named as on the wire (``product``, ``gst_rate``, ...).
+        search_pending: a snapshot replaced the catalog; its search index is still to build.
     """
 
     changes: int = 0
@@ -100,6 +102,7 @@ class Applied:
     users_changed: bool = False
     store_settings: bytes | None = None
     kinds: dict[str, int] = field(default_factory=dict)
+    search_pending: bool = False
 
 
 def utc_text(moment: datetime) -> str:
@@ -264,7 +267,7 @@ def apply_page(
     by_kind: dict[type[Any], list[Any]] = {}
     for change in changes:
         by_kind.setdefault(type(change), []).append(change)
-    applied.kinds = {kind.__name__: len(items) for kind, items in by_kind.items()}
+    applied.kinds = {kind.__struct_config__.tag: len(items) for kind, items in by_kind.items()}
     dirty: set[str] = set()
 
     # ---------------------------------------------------------------- products

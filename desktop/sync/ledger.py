@@ -341,6 +341,7 @@ class Ledger:
                 if on_batch is not None:
                     on_batch(applied)
             total.products = project_catalog(conn, store_id=store_id, now=now, search=False)
+            total.search_pending = True
             at = utc_text(now)
             conn.execute(
                 "UPDATE sync_state SET pull_cursor = ?, last_pull_at = ?, last_contact_at = ?,"

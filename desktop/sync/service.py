@@ -225,8 +225,8 @@ class TillSync:
             self.users_changed.set()
         if applied.store_settings is not None:
             self.store_settings_changed.set()
-        if applied.kinds.get("product") and not self._closing.is_set():
-            # a snapshot applied by the background worker: its search index waits too
+        if applied.search_pending and not self._closing.is_set():
+            # a snapshot (also one the background worker applied): its search index waits
             self.build_search_in_background()
         if self._on_applied is not None:
             self._on_applied(applied)

@@ -177,16 +177,25 @@ def test_the_snapshot_is_announced_only_once_the_pages_after_it_are_in(
     # what the announcement starts (the search build, a writer of its own) must not hold up
     # the catch-up pages that make the till ready
     later = f.page([f.price("marie", 3500, version=2)], "c2")
-    seen: list[tuple[dict[str, int], str | None]] = []
+    seen: list[tuple[dict[str, int], str | None, bool]] = []
     worker = make_worker(
         enrolled,
         Server(body(catalog()), pages=[encode(later)]),
-        on_applied=lambda applied: seen.append((applied.kinds, enrolled.cursor())),
+        on_applied=lambda a: seen.append((a.kinds, enrolled.cursor(), a.search_pending)),
     )
     worker.pull_all()
-    assert seen[0] == ({"PriceChange": 1}, "c2")  # the page first
-    assert seen[1][0]["product"] == 3
-    assert seen[1][1] == "c2"
+    assert seen[0] == ({"price": 1}, "c2", False)  # the page first
+    kinds, cursor, search_pending = seen[1]  # then the snapshot, still to be indexed
+    assert kinds == {
+        "product": 3,
+        "barcode": 3,
+        "price": 3,
+        "gst_rate": 1,
+        "user": 1,
+        "store_settings": 1,
+    }
+    assert cursor == "c2"
+    assert search_pending
     assert len(seen) == 2
 
 
