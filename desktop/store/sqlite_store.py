@@ -126,9 +126,12 @@ class SqliteStore:
                 self._readers.append(conn)
         return conn
 
-    def write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
-        """Run ``work(conn)`` as one transaction on the writer thread and return its result."""
-        return self._writer.run(work)
+    def write(self, work: Callable[[sqlite3.Connection], Any], *, durable: bool = True) -> Any:
+        """Run ``work(conn)`` as one transaction on the writer thread and return its result.
+
+        ``durable=False``: see :meth:`~desktop.store.writer.Writer.submit` (redoable work only).
+        """
+        return self._writer.run(work, durable=durable)
 
     def close(self) -> None:
         """Finish pending writes and close every connection."""

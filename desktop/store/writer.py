@@ -41,30 +41,41 @@ class Writer:
             self._local.conn = conn
         return conn
 
-    def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _run(self, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
         conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
+        if not durable:  # the level cannot change inside a transaction
+            conn.execute("PRAGMA synchronous=NORMAL")
         try:
-            result = work(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            if not durable:
+                conn.execute("PRAGMA synchronous=FULL")
         return result
 
-    def submit(self, work: Callable[[sqlite3.Connection], T]) -> Future[T]:
+    def submit(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> Future[T]:
         """Queue ``work(conn)`` to run in one transaction on the writer thread.
 
         An exception inside ``work`` rolls the whole transaction back and is raised from
         the future's ``result()``.
+
+        ``durable=False`` commits without waiting for the disk (``synchronous=NORMAL``):
+        a power cut may then undo that transaction whole, never half of it, and the next
+        durable commit (any sale) makes it durable too. Only for work the till can redo
+        from the server, such as a catalog snapshot; never for a sale.
         """
         if self._closed:
             raise RuntimeError("the database writer is closed")
-        return self._executor.submit(self._run, work)
+        return self._executor.submit(self._run, work, durable)
 
-    def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def run(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """Run ``work(conn)`` in one transaction on the writer thread and wait for it."""
-        return self.submit(work).result()
+        return self.submit(work, durable=durable).result()
 
     def close(self) -> None:
         """Finish queued work, close the write connection and stop the thread."""

@@ -62,8 +62,12 @@ class WritableStore(Protocol):
 
     path: Path
 
-    def write(self, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(conn)`` as one transaction on the writer thread."""
+    def write(self, work: Callable[[Any], Any], *, durable: bool = True) -> Any:
+        """Run ``work(conn)`` as one transaction on the writer thread.
+
+        ``durable=False``: the commit does not wait for the disk (a power cut may undo it
+        whole); for what the server can send again.
+        """
         ...
 
 
@@ -284,7 +288,8 @@ class Ledger:
             )
             return applied
 
-        return self._store.write(work)  # type: ignore[no-any-return]
+        # the server can give the page again: see apply_snapshot
+        return self._store.write(work, durable=False)  # type: ignore[no-any-return]
 
     def apply_snapshot(
         self,
@@ -350,7 +355,11 @@ class Ledger:
             )
             return total
 
-        return self._store.write(work)  # type: ignore[no-any-return]
+        # what the server sent commits without waiting for the disk: a power cut can only
+        # undo it whole, with its cursor, and the till pulls it again; the next durable
+        # commit (a sale, the search build) syncs it, and no sale can outlive the catalog
+        # it was sold from (the log is written in order)
+        return self._store.write(work, durable=False)  # type: ignore[no-any-return]
 
     def search_pending(self) -> bool:
         """Whether the search index is still being built after a snapshot."""

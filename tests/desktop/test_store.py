@@ -83,6 +83,33 @@ def test_the_writer_runs_on_its_own_thread_and_rolls_back_on_error(tmp_path: Pat
         writer.submit(insert)
 
 
+def test_a_redoable_write_skips_the_wait_for_the_disk_and_every_other_write_waits(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "w.db"
+    connect(path).execute("CREATE TABLE t (x INTEGER)")
+    writer = Writer(path)
+    level = "PRAGMA synchronous"
+
+    def insert(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO t VALUES (1)")
+        return int(conn.execute(level).fetchone()[0])
+
+    assert writer.run(insert, durable=False) == 1  # NORMAL: no fsync at its commit
+    assert writer.run(insert) == 2  # FULL again for the next one (a sale)
+
+    def fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES (2)")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        writer.run(fail, durable=False)
+    assert writer.run(lambda conn: conn.execute(level).fetchone()[0]) == 2
+    rows = writer.run(lambda conn: conn.execute("SELECT x FROM t").fetchall())
+    assert [tuple(row) for row in rows] == [(1,), (1,)]  # the failed one left nothing
+    writer.close()
+
+
 # ------------------------------------------------------------------ migrations
 def seed_v1(conn: sqlite3.Connection) -> None:
     """Rows a version-1 till would have: a user, an item, a shift."""
